@@ -1,1 +1,11 @@
-//! frontdesk-api
+//! The control contract of the Frontdesk engine.
+//!
+//! The daemon's HTTP API, the `frontdesk ctl` CLI and the desktop shell all speak in these
+//! types, so a field renamed here is a breaking change of the documented `--json` output.
+//! Field names are `snake_case` and stable; timestamps are Unix milliseconds.
+
+mod backend;
+mod model;
+
+pub use backend::{ApiError, Backend, ErrorKind};
+pub use model::*;

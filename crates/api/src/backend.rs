@@ -1,0 +1,116 @@
+//! The interface every front end drives the engine through.
+
+use crate::model::*;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// The class of a failed request; the HTTP API maps it to a status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request itself is wrong (bad target, bad keys).
+    BadRequest,
+    /// The named call or account does not exist.
+    NotFound,
+    /// The request does not fit the current state (answer a call that is not ringing).
+    Conflict,
+    /// Something outside failed (network, server refused).
+    Unavailable,
+    /// A bug or an unexpected failure inside the engine.
+    Internal,
+}
+
+/// A failed request: a class and a message for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// What kind of failure this is.
+    pub kind: ErrorKind,
+    /// What went wrong and, where possible, what to do about it.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Builds an error of the given kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+    /// Shorthand for [`ErrorKind::BadRequest`].
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, message)
+    }
+    /// Shorthand for [`ErrorKind::NotFound`].
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+    /// Shorthand for [`ErrorKind::Conflict`].
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+    /// Shorthand for [`ErrorKind::Unavailable`].
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+    /// Shorthand for [`ErrorKind::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+}
+
+/// The engine as the front ends see it.
+///
+/// The daemon's HTTP server and the desktop shell's IPC commands are thin adapters over this
+/// trait, so both faces offer exactly the same operations. `call` arguments are call ids from
+/// [`CallInfo::id`]; `None` picks the obvious call (the ringing one for `answer`, the only or
+/// newest one otherwise).
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Accounts, listen addresses and the number of calls.
+    async fn status(&self) -> Result<Status, ApiError>;
+    /// Places a call and returns it in state `dialing`.
+    async fn dial(&self, request: DialRequest) -> Result<CallInfo, ApiError>;
+    /// Answers an incoming call.
+    async fn answer(&self, call: Option<String>) -> Result<CallInfo, ApiError>;
+    /// Hangs up, cancels or declines a call, whatever its state.
+    async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError>;
+    /// Keypad input to a call: digits, `*` and `#`.
+    async fn keys(&self, keys: String, call: Option<String>) -> Result<(), ApiError>;
+    /// Calls that have not ended, oldest first.
+    async fn calls(&self) -> Result<Vec<CallInfo>, ApiError>;
+    /// The newest `limit` calls of the history, newest first.
+    async fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ApiError>;
+    /// A stream of everything that happens from now on.
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialise_with_a_type_tag() {
+        let event = Event::Dtmf {
+            call_id: "c1".into(),
+            digit: '5',
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(json, r#"{"type":"dtmf","call_id":"c1","digit":"5"}"#);
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn states_are_snake_case_strings() {
+        assert_eq!(
+            serde_json::to_string(&CallState::Active).unwrap(),
+            r#""active""#
+        );
+        assert_eq!(
+            serde_json::to_string(&RegistrationState::Registered).unwrap(),
+            r#""registered""#
+        );
+    }
+}

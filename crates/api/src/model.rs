@@ -1,0 +1,173 @@
+//! Plain data exchanged between the engine and its front ends.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch; the one time format of the API.
+pub type UnixMillis = i64;
+
+/// A snapshot of the whole engine, answered by `ctl status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// Version of the engine that answers, e.g. `0.1.0`.
+    pub version: String,
+    /// Local SIP listen addresses with their transport, e.g. `udp:0.0.0.0:5060`.
+    pub listening: Vec<String>,
+    /// One entry per configured account, in configuration order.
+    pub accounts: Vec<AccountStatus>,
+    /// Number of calls that have not ended.
+    pub active_calls: usize,
+}
+
+/// How far an account's registration has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationState {
+    /// The account is configured with `register = false`.
+    Disabled,
+    /// A REGISTER is under way (first attempt or a retry).
+    Registering,
+    /// The registrar accepted the binding.
+    Registered,
+    /// The last attempt failed; `reason` says why and a retry is scheduled.
+    Failed,
+    /// The binding was removed (clean shutdown).
+    Unregistered,
+}
+
+/// One account and its registration, as shown in the accounts panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountStatus {
+    /// The account's configured name.
+    pub name: String,
+    /// Address of record, e.g. `sip:101@pbx.example.com`.
+    pub aor: String,
+    /// `udp`, `tcp` or `tls`.
+    pub transport: String,
+    /// Current registration state.
+    pub state: RegistrationState,
+    /// Why the last attempt failed, in words a user can act on.
+    pub reason: Option<String>,
+    /// When the state last changed.
+    pub since: UnixMillis,
+}
+
+/// Which side started a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallDirection {
+    /// The far end called us.
+    Incoming,
+    /// We called the far end.
+    Outgoing,
+}
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// Outgoing INVITE sent, no answer from the far end yet.
+    Dialing,
+    /// Outgoing call is ringing at the far end (180/183).
+    Ringing,
+    /// Incoming call waits for `answer` or `hangup`.
+    Incoming,
+    /// Answered; media flows.
+    Active,
+    /// Finished; `end_reason` says how.
+    Ended,
+}
+
+/// A live call, as listed by `ctl calls`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallInfo {
+    /// Engine-local id used by `answer`, `hangup` and `keys` (e.g. `c3`).
+    pub id: String,
+    /// The account the call belongs to; `None` for direct calls.
+    pub account: Option<String>,
+    /// Who started the call.
+    pub direction: CallDirection,
+    /// Current state.
+    pub state: CallState,
+    /// The far end's SIP URI.
+    pub remote_uri: String,
+    /// The user part of the far end's URI (extension or number).
+    pub remote_number: String,
+    /// The far end's display name, when it sent one.
+    pub remote_name: Option<String>,
+    /// Negotiated audio codec, once known (e.g. `opus`, `PCMU`).
+    pub codec: Option<String>,
+    /// When the call was created.
+    pub started_at: UnixMillis,
+    /// When it was answered.
+    pub answered_at: Option<UnixMillis>,
+    /// When it ended.
+    pub ended_at: Option<UnixMillis>,
+    /// Stable reason string once ended: `local_hangup`, `remote_hangup`, `cancelled`,
+    /// `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
+    pub end_reason: Option<String>,
+}
+
+/// One row of the call history, as listed by `ctl history`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Row id in the history.
+    pub id: i64,
+    /// Who started the call.
+    pub direction: CallDirection,
+    /// The account used, `None` for direct calls.
+    pub account: Option<String>,
+    /// The far end's SIP URI.
+    pub remote_uri: String,
+    /// The user part of the far end's URI.
+    pub remote_number: String,
+    /// The far end's display name, when known.
+    pub remote_name: Option<String>,
+    /// When the call was created.
+    pub started_at: UnixMillis,
+    /// When it was answered, if it was.
+    pub answered_at: Option<UnixMillis>,
+    /// When it ended.
+    pub ended_at: Option<UnixMillis>,
+    /// Talk time in whole seconds (answer to end); 0 when never answered.
+    pub duration_seconds: i64,
+    /// How the call ended (see [`CallInfo::end_reason`]).
+    pub end_reason: Option<String>,
+}
+
+/// What `ctl dial` asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DialRequest {
+    /// An extension (`101`), a phone number (`+49 30 1234`) or a `sip:` URI.
+    pub target: String,
+    /// The account to call from; the first registered account when `None`.
+    pub account: Option<String>,
+}
+
+/// Something that happened in the engine, pushed to `ctl events` and the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An account's registration state changed.
+    Account {
+        /// The account after the change.
+        account: AccountStatus,
+    },
+    /// A call was created or changed state (including its end).
+    Call {
+        /// The call after the change.
+        call: CallInfo,
+    },
+    /// The far end sent a keypad digit.
+    Dtmf {
+        /// The call it arrived on.
+        call_id: String,
+        /// `0`-`9`, `*`, `#`, `A`-`D`.
+        digit: char,
+    },
+    /// Something the user should see that belongs to no call or account,
+    /// e.g. an audio device fell back to the default.
+    Notice {
+        /// The message, in words a user can act on.
+        message: String,
+    },
+}
