@@ -1,1 +1,35 @@
-//! frontdesk-store
+//! Frontdesk's local database.
+//!
+//! One SQLite file (WAL mode, foreign keys on, busy timeout) holding the call
+//! history, and later the voicemail inbox and contacts. The schema is
+//! versioned through `PRAGMA user_version` and upgraded by the steps in
+//! [`migrations::MIGRATIONS`] every time the store is opened.
+//!
+//! ```
+//! use frontdesk_store::{Direction, NewCall, Store, Timestamp};
+//!
+//! let store = Store::open_in_memory()?;
+//! let id = store.insert_call(&NewCall {
+//!     direction: Direction::Incoming,
+//!     remote_uri: "sip:201@pbx.example.com".into(),
+//!     remote_number: "201".into(),
+//!     remote_display_name: None,
+//!     account: Some("office".into()),
+//!     sip_call_id: "a84b4c76e66710".into(),
+//!     started_at: Timestamp::now(),
+//! })?;
+//! store.mark_ended(id, Timestamp::now(), "cancelled")?;
+//! assert_eq!(store.history(10)?.len(), 1);
+//! # Ok::<(), frontdesk_store::StoreError>(())
+//! ```
+
+mod calls;
+mod error;
+pub mod migrations;
+mod store;
+mod time;
+
+pub use calls::{CallId, CallRecord, Direction, NewCall, MAX_REASON_LEN, REASON_INTERRUPTED};
+pub use error::StoreError;
+pub use store::{Store, BUSY_TIMEOUT};
+pub use time::Timestamp;

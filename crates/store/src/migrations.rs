@@ -1,0 +1,199 @@
+//! Versioned schema migrations.
+//!
+//! The schema version lives in `PRAGMA user_version`. Each entry of
+//! [`MIGRATIONS`] upgrades the schema by exactly one version; pending steps are
+//! applied in a single immediate transaction, so a failure leaves the file as
+//! it was and two processes opening the same file cannot migrate it twice.
+//!
+//! To change the schema, append a step to [`MIGRATIONS`]. Never edit or
+//! reorder a step that has shipped: databases in the field already ran it.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// One schema upgrade step: SQL that takes the schema from `index` to `index + 1`.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Human-readable summary, shown if the step fails.
+    pub description: &'static str,
+    /// One or more SQL statements, run with `execute_batch`.
+    pub sql: &'static str,
+}
+
+/// All schema steps, oldest first; step `i` produces schema version `i + 1`.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    description: "call history",
+    sql: "
+        CREATE TABLE calls (
+            id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+            direction           TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
+            remote_uri          TEXT NOT NULL,
+            remote_number       TEXT NOT NULL,
+            remote_display_name TEXT,
+            account             TEXT,
+            sip_call_id         TEXT NOT NULL,
+            started_at          INTEGER NOT NULL,
+            answered_at         INTEGER,
+            ended_at            INTEGER,
+            end_reason          TEXT,
+            CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+        );
+        CREATE INDEX calls_by_start ON calls (started_at DESC, id DESC);
+        CREATE INDEX calls_open ON calls (id) WHERE ended_at IS NULL;
+        CREATE INDEX calls_by_sip_call_id ON calls (sip_call_id);
+    ",
+}];
+
+/// The schema version this build creates and understands.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Reads `PRAGMA user_version`.
+pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Brings the schema up to date with [`MIGRATIONS`].
+///
+/// `path` is only used in error messages.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_with(conn, path, MIGRATIONS)
+}
+
+/// [`migrate`] with an explicit step list, so tests can exercise failures.
+pub(crate) fn migrate_with(
+    conn: &mut Connection,
+    path: &Path,
+    steps: &[Migration],
+) -> Result<(), StoreError> {
+    let supported = steps.len() as i64;
+    // Cheap check outside a write transaction: most opens find nothing to do,
+    // and a read-only look must not take the write lock.
+    let found = current_version(conn)?;
+    check_not_newer(path, found, supported)?;
+    if found == supported {
+        return Ok(());
+    }
+
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated between our look and the lock.
+    let found = current_version(&tx)?;
+    check_not_newer(path, found, supported)?;
+    for (index, step) in steps.iter().enumerate().skip(found as usize) {
+        let version = index as i64 + 1;
+        let fail = |source| StoreError::Migration {
+            version,
+            description: step.description,
+            source,
+        };
+        tx.execute_batch(step.sql).map_err(fail)?;
+        // PRAGMA takes no bound parameters; `version` is an integer we computed.
+        tx.execute_batch(&format!("PRAGMA user_version = {version}"))
+            .map_err(fail)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn check_not_newer(path: &Path, found: i64, supported: i64) -> Result<(), StoreError> {
+    if found > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem() -> Connection {
+        Connection::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn fresh_database_reaches_latest_version() {
+        let mut conn = mem();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), latest_version());
+        // Running again is a no-op rather than a "table exists" error.
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn later_steps_apply_on_top_of_earlier_ones() {
+        let steps = [
+            Migration {
+                description: "one",
+                sql: "CREATE TABLE a (x INTEGER);",
+            },
+            Migration {
+                description: "two",
+                sql: "ALTER TABLE a ADD COLUMN y TEXT;",
+            },
+        ];
+        let mut conn = mem();
+        migrate_with(&mut conn, Path::new("t"), &steps[..1]).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), 1);
+        migrate_with(&mut conn, Path::new("t"), &steps).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), 2);
+        conn.execute("INSERT INTO a (x, y) VALUES (1, 'b')", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn failing_step_rolls_back_everything() {
+        let steps = [
+            Migration {
+                description: "good",
+                sql: "CREATE TABLE a (x INTEGER);",
+            },
+            Migration {
+                description: "broken",
+                sql: "CREATE TABLE b (x INTEGER); THIS IS NOT SQL;",
+            },
+        ];
+        let mut conn = mem();
+        let err = migrate_with(&mut conn, Path::new("t"), &steps).unwrap_err();
+        match &err {
+            StoreError::Migration {
+                version,
+                description,
+                ..
+            } => {
+                assert_eq!(*version, 2);
+                assert_eq!(*description, "broken");
+            }
+            other => panic!("unexpected error {other:?}"),
+        }
+        assert!(err.to_string().contains("left unchanged"), "{err}");
+        assert_eq!(current_version(&conn).unwrap(), 0);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "step 1 must be rolled back too");
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut conn = mem();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        let err = migrate(&mut conn, Path::new("calls.db")).unwrap_err();
+        assert!(
+            matches!(err, StoreError::TooNew { found: 99, .. }),
+            "{err:?}"
+        );
+    }
+}
