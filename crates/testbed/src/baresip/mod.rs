@@ -1,0 +1,1 @@
+//! baresip (placeholder while building).

@@ -1,0 +1,250 @@
+//! Kamailio as registrar and proxy on loopback, with digest auth and no database.
+//!
+//! * Domain and realm are `127.0.0.1`; user `U` is `sip:U@127.0.0.1` and its
+//!   password is [`Kamailio::password_for`]`(U)` (= `"pw-" + U`).
+//! * REGISTER is challenged with 401, other initial requests from local users
+//!   with 407; ACK, CANCEL and in-dialog requests are not challenged.
+//! * INVITEs to local users go to their registered contacts (404 when not
+//!   registered, 480 when the contact does not answer); Record-Route is added.
+//! * `IN IP4 <address>` in SDP bodies is rewritten to `127.0.0.1`.
+
+mod config;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::process::{find_program, tail, ManagedProcess};
+use crate::sip::{header_values, options_request, request_udp, status_code, unique_token};
+use crate::workdir::WorkDir;
+use crate::{free_port, Error, Result, LOOPBACK};
+
+/// Settings of a [`Kamailio`] instance. `Default` suits most tests.
+#[derive(Debug, Clone)]
+pub struct KamailioOptions {
+    /// Kamailio `debug` level: 2 = info (default), 3 = debug (logs every message).
+    pub log_level: i32,
+    /// Smallest registration expiry accepted, in seconds (default 1, so tests
+    /// can use short re-registration intervals).
+    pub min_expires: u32,
+    /// How long to wait for any reply of the next hop (`fr_timer`, default 5 s).
+    pub reply_timeout: Duration,
+    /// How long an INVITE may ring before 408/480 (`fr_inv_timer`, default 60 s).
+    pub no_answer_timeout: Duration,
+    /// How long [`Kamailio::start`] waits for it to answer OPTIONS (default 15 s).
+    pub start_timeout: Duration,
+}
+
+impl Default for KamailioOptions {
+    fn default() -> Self {
+        KamailioOptions {
+            log_level: 2,
+            min_expires: 1,
+            reply_timeout: Duration::from_secs(5),
+            no_answer_timeout: Duration::from_secs(60),
+            start_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A running Kamailio; the process group is killed on drop.
+#[derive(Debug)]
+pub struct Kamailio {
+    opts: KamailioOptions,
+    port: u16,
+    cfg: PathBuf,
+    log: PathBuf,
+    program: PathBuf,
+    proc: Option<ManagedProcess>,
+    // Last field: removed after the process is stopped.
+    dir: WorkDir,
+}
+
+impl Kamailio {
+    /// Writes a configuration into a fresh temp dir and starts Kamailio on
+    /// 127.0.0.1:<free port> (UDP and TCP); returns once it answers OPTIONS.
+    pub async fn start(opts: KamailioOptions) -> Result<Kamailio> {
+        let program = find_program("kamailio", "kamailio")?;
+        let dir = WorkDir::new("kamailio")?;
+        let port = free_port()?;
+        let secret = format!("fdtb{}", unique_token());
+        let cfg_text = config::render(&config::ConfigInput {
+            opts: &opts,
+            ip: &LOOPBACK.to_string(),
+            port,
+            secret: &secret,
+        });
+        let cfg = dir.write("kamailio.cfg", &cfg_text)?;
+        let log = dir.path().join("kamailio.log");
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).map_err(|e| Error::io("create run dir", e))?;
+        let mut k = Kamailio {
+            opts,
+            port,
+            cfg,
+            log,
+            program,
+            proc: None,
+            dir,
+        };
+        k.launch().await?;
+        Ok(k)
+    }
+
+    /// The password the configuration expects for `user`: `"pw-" + user`.
+    pub fn password_for(user: &str) -> String {
+        format!("pw-{user}")
+    }
+
+    /// The SIP domain and auth realm: `127.0.0.1`.
+    pub fn domain(&self) -> Ipv4Addr {
+        LOOPBACK
+    }
+
+    /// UDP/TCP port Kamailio listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((LOOPBACK, self.port))
+    }
+
+    /// Address-of-record of a local user: `sip:<user>@127.0.0.1`.
+    pub fn aor(&self, user: &str) -> String {
+        format!("sip:{user}@{LOOPBACK}")
+    }
+
+    /// Path of the generated `kamailio.cfg`.
+    pub fn config_path(&self) -> &Path {
+        &self.cfg
+    }
+
+    /// Path of the log file (stdout and stderr of every run, appended).
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    /// Contents of the log file so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the Kamailio process is running (not stopped and not exited).
+    pub fn is_running(&mut self) -> bool {
+        self.proc.as_mut().is_some_and(|p| p.try_status().is_none())
+    }
+
+    /// Stops Kamailio (SIGTERM to its process group, SIGKILL after 3 s).
+    /// Registrations are lost: they live in memory only.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.stop();
+        }
+    }
+
+    /// Stops (if running) and starts again on the same port with the same
+    /// configuration; waits until it answers OPTIONS.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop();
+        self.launch().await
+    }
+
+    /// Contacts currently registered for `user` (empty when not registered).
+    pub async fn contacts(&self, user: &str) -> Result<Vec<String>> {
+        let req = options_request(self.addr(), Some(&format!("fdq-{user}")));
+        let resp = request_udp(self.addr(), &req, Duration::from_secs(2))
+            .await?
+            .ok_or_else(|| self.error(format!("no answer to registration query for {user}")))?;
+        match status_code(&resp) {
+            Some(200) => Ok(header_values(&resp, "X-Contact")
+                .into_iter()
+                .map(str::to_owned)
+                .collect()),
+            Some(404) => Ok(Vec::new()),
+            other => Err(self.error(format!(
+                "unexpected answer {other:?} to registration query for {user}:\n{resp}"
+            ))),
+        }
+    }
+
+    /// Waits until `user` has at least one registered contact; returns them.
+    pub async fn wait_registered(&self, user: &str, timeout: Duration) -> Result<Vec<String>> {
+        let start = Instant::now();
+        loop {
+            let contacts = self.contacts(user).await?;
+            if !contacts.is_empty() {
+                return Ok(contacts);
+            }
+            if start.elapsed() >= timeout {
+                return Err(Error::Timeout {
+                    what: format!("user {user} to register at Kamailio {}", self.addr()),
+                    waited: timeout,
+                    log: self.log.clone(),
+                    tail: tail(&self.log, 40),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn error(&self, what: String) -> Error {
+        Error::Process {
+            what: format!("kamailio {}: {what}", self.addr()),
+            log: self.log.clone(),
+            tail: tail(&self.log, 40),
+        }
+    }
+
+    async fn launch(&mut self) -> Result<()> {
+        let dir = self.dir.path();
+        let args: Vec<std::ffi::OsString> = vec![
+            "-f".into(),
+            self.cfg.clone().into(),
+            "-P".into(),
+            dir.join("kamailio.pid").into(),
+            "-Y".into(),
+            dir.join("run").into(),
+            "-w".into(),
+            dir.into(),
+            "-DD".into(),
+            "-E".into(),
+            "-m".into(),
+            "32".into(),
+            "-M".into(),
+            "4".into(),
+        ];
+        let mut proc = ManagedProcess::spawn(
+            format!("kamailio {}", self.addr()),
+            &self.program,
+            &args,
+            dir,
+            &self.log,
+        )?;
+        let start = Instant::now();
+        let timeout = self.opts.start_timeout;
+        loop {
+            if proc.try_status().is_some() {
+                return Err(proc.exited_error("starting"));
+            }
+            let req = options_request(self.addr(), None);
+            if let Some(resp) = request_udp(self.addr(), &req, Duration::from_millis(200)).await? {
+                if status_code(&resp) == Some(200) {
+                    break;
+                }
+            }
+            if start.elapsed() >= timeout {
+                return Err(proc.timeout_error("an answer to OPTIONS", timeout));
+            }
+        }
+        self.proc = Some(proc);
+        Ok(())
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
