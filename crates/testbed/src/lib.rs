@@ -25,10 +25,12 @@ pub mod sipp;
 pub mod tone;
 mod workdir;
 
+pub use baresip::{Baresip, BaresipOptions, CallEvent, RegStatus};
 pub use error::{Error, Result};
 pub use kamailio::{Kamailio, KamailioOptions};
 pub use ports::free_port;
 pub use sip::send_raw_udp;
+pub use tone::{assert_contains_tone, tone_wav, ToneReport};
 
 /// The loopback address every harness process listens on.
 pub const LOOPBACK: std::net::Ipv4Addr = std::net::Ipv4Addr::LOCALHOST;

@@ -89,11 +89,6 @@ impl ManagedProcess {
         &self.log
     }
 
-    /// Process id of the group leader, if it is still managed.
-    pub(crate) fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// Exit status if the program has exited (without waiting).
     pub(crate) fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
