@@ -1,1 +1,25 @@
-//! frontdesk-media
+//! Media engine for Frontdesk SIP calls.
+//!
+//! The SIP/SDP layer negotiates a [`Codec`] and remote addresses, then drives a
+//! [`MediaSession`] per call: it binds RTP/RTCP sockets (so the SDP offer can
+//! carry the port), sends and receives RTP, runs an adaptive jitter buffer with
+//! packet-loss concealment, handles RFC 4733 DTMF and moves audio to and from a
+//! device (`cpal`) or WAV files (headless use and tests).
+//!
+//! The protocol pieces ([`rtp`], [`rtcp`], [`jitter`], [`dtmf`], [`plc`]) are
+//! sans-IO so they can be tested with simulated time and fuzzed input.
+
+mod audio;
+pub mod codec;
+pub mod dtmf;
+mod error;
+pub mod jitter;
+pub mod plc;
+pub mod resample;
+pub mod rtcp;
+pub mod rtp;
+
+pub mod tone;
+
+pub use codec::Codec;
+pub use error::MediaError;
