@@ -1,1 +1,52 @@
-//! frontdesk-control
+//! The Frontdesk daemon's control API: an HTTP + JSON server over the engine's
+//! [`frontdesk_api::Backend`], and the [`ControlClient`] that `frontdesk ctl` uses to reach it.
+//!
+//! # Finding the daemon
+//!
+//! At start the server writes two files into the data directory:
+//! - `control-token`: 32 random bytes as hex, mode 0600, new at every start;
+//! - `control.json`: `{"url":"http://127.0.0.1:PORT","pid":N}`.
+//!
+//! Both are removed at shutdown (only if they still belong to this server).
+//!
+//! # Authentication and origin
+//!
+//! Every request needs `Authorization: Bearer <token>` (401 otherwise). The two event routes
+//! also accept `?token=<token>`, because browsers' `EventSource` and `WebSocket` cannot set
+//! headers. Requests with an `Origin` header other than the server's own are refused with 403,
+//! and no CORS headers are ever sent: only a web UI served by the daemon itself may use the API.
+//!
+//! # Routes
+//!
+//! All bodies are JSON, in the types of [`frontdesk_api`].
+//!
+//! | route | body | answer |
+//! | --- | --- | --- |
+//! | `GET /api/v1/status` | | `Status` |
+//! | `POST /api/v1/calls` | `DialRequest` | 201, `CallInfo` |
+//! | `GET /api/v1/calls` | | `[CallInfo]` |
+//! | `POST /api/v1/calls/{id}/answer` | | `CallInfo` |
+//! | `POST /api/v1/calls/{id}/hangup` | | `CallInfo` |
+//! | `POST /api/v1/calls/{id}/keys` | `{"keys":"*123#"}` | 204 |
+//! | `POST /api/v1/answer`, `/hangup`, `/keys` | as above | as above, for the obvious call |
+//! | `GET /api/v1/history?limit=N` | | `[HistoryEntry]`, newest first, N defaults to 20 |
+//! | `GET /api/v1/events` | | Server-Sent Events, each `data:` one JSON `Event` |
+//! | `GET /api/v1/events/ws` | | WebSocket, each text message one JSON `Event` |
+//!
+//! The call id `current` in `/calls/{id}/...` means the obvious call, like the short forms.
+//!
+//! # Errors
+//!
+//! Failures answer with an `ApiError` body and a status from its kind: `bad_request` 400,
+//! `not_found` 404, `conflict` 409, `unavailable` 503, `internal` 500. Authentication
+//! failures answer 401, foreign origins 403, unknown routes 404 and wrong methods 405, all
+//! with an `ApiError` body too.
+
+mod client;
+mod error;
+pub mod files;
+mod server;
+
+pub use client::{ControlClient, DiscoverError, EventStream};
+pub use error::{kind_for_status, status_for};
+pub use server::{serve, ControlServer, ServeError, CURRENT_CALL, DEFAULT_HISTORY_LIMIT};

@@ -1,0 +1,388 @@
+//! The client side of the control API, used by `frontdesk ctl`.
+//!
+//! It speaks plain HTTP/1.1 over loopback with hyper, one connection per request: the daemon
+//! is local, so connection reuse would buy nothing but state. It only ever connects to the
+//! IP address written in `control.json`; no host name is resolved.
+
+mod sse;
+
+use crate::files;
+use crate::server::CURRENT_CALL;
+use frontdesk_api::{ApiError, CallInfo, DialRequest, Event, HistoryEntry, Status};
+use futures_core::Stream;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// How long a request/response exchange may take before the CLI gives up on the daemon.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why no daemon could be found for a data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// No `control.json`, or nothing answers at the address it names.
+    #[error("no Frontdesk daemon is running for data dir {}: start it with `frontdesk daemon --config FILE`{}", data_dir.display(), detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    NotRunning {
+        /// The data directory that was searched.
+        data_dir: PathBuf,
+        /// Extra explanation, e.g. a stale `control.json`.
+        detail: Option<String>,
+    },
+    /// The files exist but cannot be read or make no sense.
+    #[error("cannot use the daemon's control files in {}: {message}", data_dir.display())]
+    Unusable {
+        /// The data directory that was searched.
+        data_dir: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+}
+
+/// A connection to a running daemon's control API.
+#[derive(Debug, Clone)]
+pub struct ControlClient {
+    addr: SocketAddr,
+    url: String,
+    token: String,
+}
+
+impl ControlClient {
+    /// Finds the daemon serving `data_dir` through its `control.json` and `control-token`,
+    /// and checks that something listens at the address they name.
+    pub async fn discover(data_dir: &Path) -> Result<Self, DiscoverError> {
+        let unusable = |message: String| DiscoverError::Unusable {
+            data_dir: data_dir.to_owned(),
+            message,
+        };
+        let endpoint = match files::read_endpoint(data_dir) {
+            Ok(Some(endpoint)) => endpoint,
+            Ok(None) => {
+                return Err(DiscoverError::NotRunning {
+                    data_dir: data_dir.to_owned(),
+                    detail: None,
+                })
+            }
+            Err(e) => return Err(unusable(e.to_string())),
+        };
+        let token = files::read_token(data_dir).map_err(|e| {
+            unusable(format!(
+                "cannot read {}: {e}; run the CLI as the user that runs the daemon",
+                files::token_path(data_dir).display()
+            ))
+        })?;
+        let client = Self::new(&endpoint.url, token).map_err(|e| unusable(e.message))?;
+        if let Err(e) = tokio::net::TcpStream::connect(client.addr).await {
+            return Err(DiscoverError::NotRunning {
+                data_dir: data_dir.to_owned(),
+                detail: Some(format!(
+                    "control.json names {} (pid {}) but connecting failed: {e}",
+                    endpoint.url, endpoint.pid
+                )),
+            });
+        }
+        Ok(client)
+    }
+
+    /// A client for an explicit URL and token. The URL must be `http://` and a loopback IP
+    /// address with a port, since the control API never leaves the machine.
+    pub fn new(url: &str, token: impl Into<String>) -> Result<Self, ApiError> {
+        let invalid = || {
+            ApiError::bad_request(format!(
+                "`{url}` is not a control API address; expected http://127.0.0.1:PORT"
+            ))
+        };
+        let authority = url
+            .strip_prefix("http://")
+            .ok_or_else(invalid)?
+            .trim_end_matches('/');
+        let addr: SocketAddr = authority.parse().map_err(|_| invalid())?;
+        if !addr.ip().is_loopback() {
+            return Err(invalid());
+        }
+        Ok(Self {
+            addr,
+            url: format!("http://{addr}"),
+            token: token.into(),
+        })
+    }
+
+    /// Base URL of the daemon's API.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Accounts, listen addresses and the number of calls.
+    pub async fn status(&self) -> Result<Status, ApiError> {
+        self.json(Method::GET, "/status", None).await
+    }
+
+    /// Places a call.
+    pub async fn dial(&self, request: &DialRequest) -> Result<CallInfo, ApiError> {
+        self.json(Method::POST, "/calls", Some(to_body(request)))
+            .await
+    }
+
+    /// Answers `call`, or the ringing call when `None`.
+    pub async fn answer(&self, call: Option<&str>) -> Result<CallInfo, ApiError> {
+        self.json(Method::POST, &call_path(call, "answer"), None)
+            .await
+    }
+
+    /// Hangs up, cancels or declines `call`, or the obvious call when `None`.
+    pub async fn hangup(&self, call: Option<&str>) -> Result<CallInfo, ApiError> {
+        self.json(Method::POST, &call_path(call, "hangup"), None)
+            .await
+    }
+
+    /// Sends keypad input (`0`-`9`, `*`, `#`) to `call`, or to the obvious call.
+    pub async fn keys(&self, keys: &str, call: Option<&str>) -> Result<(), ApiError> {
+        let body = to_body(&serde_json::json!({ "keys": keys }));
+        let (status, bytes) = self
+            .exchange(Method::POST, &call_path(call, "keys"), Some(body))
+            .await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(decode_error(status, &bytes))
+        }
+    }
+
+    /// Calls that have not ended, oldest first.
+    pub async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
+        self.json(Method::GET, "/calls", None).await
+    }
+
+    /// The newest `limit` history rows, newest first.
+    pub async fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ApiError> {
+        self.json(Method::GET, &format!("/history?limit={limit}"), None)
+            .await
+    }
+
+    /// Subscribes to the daemon's events (over Server-Sent Events). Once this returns, every
+    /// later event is delivered; the stream ends when the daemon stops.
+    pub async fn events(&self) -> Result<EventStream, ApiError> {
+        let response = self.send(Method::GET, "/events", None).await?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = collect(response).await?;
+            return Err(decode_error(status, &bytes));
+        }
+        let state = (
+            Some(response.into_body()),
+            sse::SseParser::default(),
+            VecDeque::<String>::new(),
+        );
+        let stream =
+            futures_util::stream::unfold(state, |(mut body, mut parser, mut queue)| async move {
+                loop {
+                    if let Some(data) = queue.pop_front() {
+                        let item = serde_json::from_str::<Event>(&data).map_err(|e| {
+                            ApiError::internal(format!(
+                                "the daemon sent an event this CLI cannot read ({e}); \
+                             are the CLI and daemon the same version?"
+                            ))
+                        });
+                        return Some((item, (body, parser, queue)));
+                    }
+                    match body.as_mut()?.frame().await {
+                        Some(Ok(frame)) => {
+                            if let Some(chunk) = frame.data_ref() {
+                                queue.extend(parser.push(chunk));
+                            }
+                        }
+                        Some(Err(e)) => {
+                            // Yield the error once, then end: the connection is gone.
+                            let error =
+                                ApiError::unavailable(format!("the event stream broke: {e}"));
+                            return Some((Err(error), (None, parser, queue)));
+                        }
+                        None => return None,
+                    }
+                }
+            });
+        Ok(EventStream {
+            inner: Box::pin(stream),
+        })
+    }
+
+    /// Sends a request and decodes a JSON answer or the `ApiError` in its place.
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<T, ApiError> {
+        let (status, bytes) = self.exchange(method, path, body).await?;
+        if !status.is_success() {
+            return Err(decode_error(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::internal(format!(
+                "the daemon's answer to {path} cannot be read ({e}); are the CLI and daemon the same version?"
+            ))
+        })
+    }
+
+    /// One request and its whole response, bounded by [`REQUEST_TIMEOUT`].
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<(StatusCode, Bytes), ApiError> {
+        let work = async {
+            let response = self.send(method, path, body).await?;
+            let status = response.status();
+            Ok((status, collect(response).await?))
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, work)
+            .await
+            .map_err(|_| {
+                ApiError::unavailable(format!(
+                    "the daemon at {} did not answer {path} within {REQUEST_TIMEOUT:?}",
+                    self.url
+                ))
+            })?
+    }
+
+    /// Opens a connection and sends one request; the response body is left to the caller.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<Response<Incoming>, ApiError> {
+        let unreachable = |e: &dyn std::fmt::Display| {
+            ApiError::unavailable(format!(
+                "cannot reach the Frontdesk daemon at {}: {e}; is it still running?",
+                self.url
+            ))
+        };
+        let stream = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| unreachable(&e))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("control connection ended: {e}");
+            }
+        });
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(hyper::header::HOST, self.addr.to_string())
+            .header(
+                hyper::header::AUTHORIZATION,
+                format!("Bearer {}", self.token),
+            );
+        if body.is_some() {
+            request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(Full::new(body.unwrap_or_default()))
+            .map_err(|e| ApiError::internal(format!("cannot build the request for {path}: {e}")))?;
+        sender
+            .send_request(request)
+            .await
+            .map_err(|e| unreachable(&e))
+    }
+}
+
+/// The daemon's events, as returned by [`ControlClient::events`].
+///
+/// It is a [`Stream`]; [`EventStream::next`] saves callers a `StreamExt` import.
+pub struct EventStream {
+    inner: Pin<Box<dyn Stream<Item = Result<Event, ApiError>> + Send>>,
+}
+
+impl EventStream {
+    /// The next event; `None` once the daemon closed the stream.
+    pub async fn next(&mut self) -> Option<Result<Event, ApiError>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Event, ApiError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+fn to_body<T: serde::Serialize>(value: &T) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("api types always serialise"))
+}
+
+/// `/calls/{id}/verb`, or `/calls/current/verb` for the obvious call.
+fn call_path(call: Option<&str>, verb: &str) -> String {
+    format!(
+        "/calls/{}/{verb}",
+        encode_segment(call.unwrap_or(CURRENT_CALL))
+    )
+}
+
+/// Percent-encodes everything but unreserved characters, so any call id is one path segment.
+fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn collect(response: Response<Incoming>) -> Result<Bytes, ApiError> {
+    response
+        .into_body()
+        .collect()
+        .await
+        .map(|collected| collected.to_bytes())
+        .map_err(|e| ApiError::unavailable(format!("the daemon's answer broke off: {e}")))
+}
+
+/// Rebuilds the server's `ApiError`, or makes one from the status if the body is not one.
+fn decode_error(status: StatusCode, body: &[u8]) -> ApiError {
+    serde_json::from_slice(body).unwrap_or_else(|_| {
+        ApiError::new(
+            crate::error::kind_for_status(status),
+            format!(
+                "the daemon answered {status}: {}",
+                String::from_utf8_lossy(body).trim()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_http_urls_are_accepted() {
+        assert!(ControlClient::new("http://127.0.0.1:8080", "t").is_ok());
+        assert!(ControlClient::new("http://[::1]:8080/", "t").is_ok());
+        assert!(ControlClient::new("http://10.0.0.1:8080", "t").is_err());
+        assert!(ControlClient::new("http://localhost:8080", "t").is_err());
+        assert!(ControlClient::new("https://127.0.0.1:8080", "t").is_err());
+    }
+
+    #[test]
+    fn call_ids_become_single_path_segments() {
+        assert_eq!(call_path(None, "answer"), "/calls/current/answer");
+        assert_eq!(call_path(Some("c1/x y"), "keys"), "/calls/c1%2Fx%20y/keys");
+    }
+}

@@ -1,0 +1,191 @@
+//! The control server: binds, publishes the token and endpoint files, serves until told to
+//! stop, then removes the files again.
+
+mod auth;
+mod events;
+mod routes;
+
+pub use routes::{CURRENT_CALL, DEFAULT_HISTORY_LIMIT};
+
+use crate::files::{self, Endpoint};
+use axum::routing::{get, post};
+use axum::Router;
+use frontdesk_api::Backend;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long shutdown waits for requests in flight before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Why the control server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configured listen address is not a loopback address.
+    #[error(
+        "refusing to serve the control API on {0}: it must listen on a loopback address \
+         such as 127.0.0.1:0, because it controls calls on this machine"
+    )]
+    NotLoopback(SocketAddr),
+    /// The listen address could not be bound.
+    #[error("cannot listen for the control API on {addr}: {source}; pick another address with --control-listen (port 0 picks a free one)")]
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The token or endpoint file could not be written.
+    #[error("cannot write the control files into the data directory {}: {source}; check that it exists and is writable", dir.display())]
+    DataDir {
+        /// The data directory.
+        dir: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+}
+
+/// What every handler needs: the engine and the shutdown signal for endless streams.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub backend: Arc<dyn Backend>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A running control server. Stop it with [`ControlServer::shutdown`]; dropping it stops it
+/// too, but without waiting for requests in flight.
+pub struct ControlServer {
+    local_addr: SocketAddr,
+    endpoint: Endpoint,
+    data_dir: PathBuf,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+/// Starts the control API for `backend` on `listen` (a loopback address; port 0 picks a free
+/// port) and publishes `control-token` and `control.json` in `data_dir` so that
+/// [`crate::ControlClient::discover`] finds it.
+pub async fn serve(
+    backend: Arc<dyn Backend>,
+    data_dir: &Path,
+    listen: SocketAddr,
+) -> Result<ControlServer, ServeError> {
+    if !listen.ip().is_loopback() {
+        return Err(ServeError::NotLoopback(listen));
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: listen,
+        source,
+    })?;
+
+    let data_err = |source| ServeError::DataDir {
+        dir: data_dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(data_err)?;
+    let token = files::new_token().map_err(data_err)?;
+    files::write_token(data_dir, &token).map_err(data_err)?;
+    let endpoint = Endpoint {
+        url: format!("http://{local_addr}"),
+        pid: std::process::id(),
+    };
+    files::write_endpoint(data_dir, &endpoint).map_err(data_err)?;
+
+    let (stop, stopping) = watch::channel(false);
+    let state = AppState {
+        backend,
+        shutdown: stopping.clone(),
+    };
+    let app = router(state, auth::Token(token.into()));
+    let mut signal = stopping;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = signal.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tracing::info!(url = %endpoint.url, "control API listening");
+    Ok(ControlServer {
+        local_addr,
+        endpoint,
+        data_dir: data_dir.to_owned(),
+        stop,
+        task: Some(task),
+    })
+}
+
+fn router(state: AppState, token: auth::Token) -> Router {
+    let api = Router::new()
+        .route("/status", get(routes::status))
+        .route("/calls", get(routes::calls).post(routes::dial))
+        .route("/calls/{id}/answer", post(routes::answer_id))
+        .route("/calls/{id}/hangup", post(routes::hangup_id))
+        .route("/calls/{id}/keys", post(routes::keys_id))
+        .route("/answer", post(routes::answer))
+        .route("/hangup", post(routes::hangup))
+        .route("/keys", post(routes::keys))
+        .route("/history", get(routes::history))
+        .route("/events", get(events::sse))
+        .route("/events/ws", get(events::websocket));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::wrong_method)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            token,
+            auth::require_token,
+        ))
+}
+
+impl ControlServer {
+    /// The address actually bound (the real port when asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Base URL of the API, as written to `control.json`.
+    pub fn url(&self) -> &str {
+        &self.endpoint.url
+    }
+
+    /// Stops accepting requests, ends event streams, waits briefly for requests in flight and
+    /// removes `control.json` and `control-token`.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        let _ = self.stop.send(true);
+        if let Some(mut task) = self.task.take() {
+            match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+                Ok(Ok(Err(e))) => tracing::warn!("control API stopped with an error: {e}"),
+                Ok(_) => {}
+                Err(_) => {
+                    tracing::warn!("control API requests still running after {SHUTDOWN_GRACE:?}; cutting them off");
+                    task.abort();
+                }
+            }
+        }
+        files::remove_if_ours(&self.data_dir, &self.endpoint)
+    }
+}
+
+impl Drop for ControlServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = self.stop.send(true);
+            task.abort();
+            if let Err(e) = files::remove_if_ours(&self.data_dir, &self.endpoint) {
+                tracing::warn!("could not remove the control files: {e}");
+            }
+        }
+    }
+}

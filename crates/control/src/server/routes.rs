@@ -1,0 +1,133 @@
+//! The request/response routes: thin adapters from HTTP to [`Backend`] calls.
+
+use super::AppState;
+use crate::error::HttpError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::Json;
+use frontdesk_api::{ApiError, CallInfo, DialRequest, HistoryEntry, Status};
+use serde::Deserialize;
+
+/// The id that stands for "the obvious call" in `/calls/{id}/...` paths.
+pub const CURRENT_CALL: &str = "current";
+
+/// How many history rows `GET /history` returns without `?limit=`.
+pub const DEFAULT_HISTORY_LIMIT: usize = 20;
+
+type ApiResult<T> = Result<T, HttpError>;
+
+/// Body of the `keys` routes.
+#[derive(Debug, Deserialize)]
+pub(crate) struct KeysBody {
+    keys: String,
+}
+
+/// Query of `GET /history`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct HistoryQuery {
+    limit: Option<usize>,
+}
+
+pub(crate) async fn status(State(state): State<AppState>) -> ApiResult<Json<Status>> {
+    Ok(Json(state.backend.status().await?))
+}
+
+pub(crate) async fn dial(
+    State(state): State<AppState>,
+    body: Result<Json<DialRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CallInfo>)> {
+    let Json(request) = body.map_err(bad_body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.backend.dial(request).await?),
+    ))
+}
+
+pub(crate) async fn calls(State(state): State<AppState>) -> ApiResult<Json<Vec<CallInfo>>> {
+    Ok(Json(state.backend.calls().await?))
+}
+
+pub(crate) async fn answer(State(state): State<AppState>) -> ApiResult<Json<CallInfo>> {
+    Ok(Json(state.backend.answer(None).await?))
+}
+
+pub(crate) async fn answer_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CallInfo>> {
+    Ok(Json(state.backend.answer(call_id(id)).await?))
+}
+
+pub(crate) async fn hangup(State(state): State<AppState>) -> ApiResult<Json<CallInfo>> {
+    Ok(Json(state.backend.hangup(None).await?))
+}
+
+pub(crate) async fn hangup_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CallInfo>> {
+    Ok(Json(state.backend.hangup(call_id(id)).await?))
+}
+
+pub(crate) async fn keys(
+    State(state): State<AppState>,
+    body: Result<Json<KeysBody>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(body) = body.map_err(bad_body)?;
+    state.backend.keys(body.keys, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn keys_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<KeysBody>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(body) = body.map_err(bad_body)?;
+    state.backend.keys(body.keys, call_id(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<HistoryEntry>>> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::bad_request(format!(
+            "{}; `limit` must be a non-negative whole number",
+            e.body_text()
+        ))
+    })?;
+    let limit = query.limit.unwrap_or(DEFAULT_HISTORY_LIMIT);
+    Ok(Json(state.backend.history(limit).await?))
+}
+
+/// Answer for paths that match no route, as JSON like every other error.
+pub(crate) async fn not_found(method: Method, uri: Uri) -> HttpError {
+    ApiError::not_found(format!(
+        "no route {method} {}; the control API lives under /api/v1 (see the frontdesk-control docs)",
+        uri.path()
+    ))
+    .into()
+}
+
+/// Answer for a known path used with the wrong method.
+pub(crate) async fn wrong_method(method: Method, uri: Uri) -> HttpError {
+    HttpError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::bad_request(format!("{} does not accept {method}", uri.path())),
+    )
+}
+
+fn call_id(id: String) -> Option<String> {
+    (id != CURRENT_CALL).then_some(id)
+}
+
+fn bad_body(rejection: JsonRejection) -> HttpError {
+    ApiError::bad_request(format!(
+        "the request body is not what this route expects: {}",
+        rejection.body_text()
+    ))
+    .into()
+}
