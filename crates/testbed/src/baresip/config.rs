@@ -86,8 +86,23 @@ pub(crate) fn render_accounts(opts: &BaresipOptions) -> String {
     let mode = if opts.auto_answer { "auto" } else { "manual" };
     let _ = write!(a, ";answermode={mode};mwi=no;ptime=20");
     if !opts.codecs.is_empty() {
-        let _ = write!(a, ";audio_codecs={}", opts.codecs.join(","));
+        let codecs: Vec<String> = opts.codecs.iter().map(|c| codec_spec(c)).collect();
+        let _ = write!(a, ";audio_codecs={}", codecs.join(","));
     }
     a.push('\n');
     a
+}
+
+/// Completes a codec name to baresip's `name/rate/channels` form: baresip
+/// 1.0 reads a bare name as `name/8000/1`, which matches neither opus
+/// (`opus/48000/2`) nor G.722 (`G722/16000/1`).
+pub(crate) fn codec_spec(name: &str) -> String {
+    if name.contains('/') {
+        return name.to_owned();
+    }
+    match name.to_ascii_lowercase().as_str() {
+        "opus" => "opus/48000/2".into(),
+        "g722" => "G722/16000/1".into(),
+        _ => format!("{name}/8000/1"),
+    }
 }

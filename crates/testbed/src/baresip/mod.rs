@@ -41,8 +41,9 @@ pub struct BaresipOptions {
     pub registrar: Option<SocketAddr>,
     /// Requested registration expiry in seconds (baresip `regint`, default 600).
     pub register_interval: u32,
-    /// Audio codecs offered, in order, e.g. `["PCMU"]` or `["opus"]`;
-    /// empty offers opus, G.722, PCMU and PCMA.
+    /// Audio codecs offered, in order, e.g. `["PCMU"]` or `["opus"]` (bare
+    /// names are completed to `opus/48000/2`, `G722/16000/1`, `X/8000/1`);
+    /// empty offers PCMU, PCMA, G.722 and opus.
     pub codecs: Vec<String>,
     /// 16-bit PCM WAV played into every call (any rate baresip can resample
     /// to the codec's; 8000, 16000 or 48000 Hz). The call ends when it ends.
@@ -197,6 +198,15 @@ impl Baresip {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
+        // Accounts are parsed before ctrl_tcp listens.
+        let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = log_text.lines().find(|l| l.contains("codec not found")) {
+            return Err(Error::Process {
+                what: format!("baresip {}: {}", opts.user, strip_ansi(line)),
+                log: log.clone(),
+                tail: tail(&log, 40),
+            });
+        }
         Ok(Baresip {
             opts,
             sip_port,
@@ -470,11 +480,14 @@ mod tests {
         let mut o = BaresipOptions::new("201");
         o.registrar = Some("127.0.0.1:5070".parse().unwrap());
         o.codecs = vec!["PCMU".into()];
+        assert_eq!(config::codec_spec("opus"), "opus/48000/2");
+        assert_eq!(config::codec_spec("G722"), "G722/16000/1");
+        assert_eq!(config::codec_spec("opus/48000/2"), "opus/48000/2");
         o.auto_answer = true;
         o.register_interval = 10;
         assert_eq!(
             config::render_accounts(&o),
-            "<sip:201@127.0.0.1>;auth_pass=pw-201;outbound=\"sip:127.0.0.1:5070;lr\";regint=10;answermode=auto;mwi=no;ptime=20;audio_codecs=PCMU\n"
+            "<sip:201@127.0.0.1>;auth_pass=pw-201;outbound=\"sip:127.0.0.1:5070;lr\";regint=10;answermode=auto;mwi=no;ptime=20;audio_codecs=PCMU/8000/1\n"
         );
         let d = BaresipOptions::new("9");
         assert_eq!(
