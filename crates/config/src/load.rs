@@ -1,0 +1,375 @@
+//! Loading: TOML text → validated [`Config`] with resolved paths.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+use crate::error::ConfigError;
+use crate::locate::{location_at, KeyPath, Seg, Source};
+use crate::model::{resolve, MIN_REGISTER_EXPIRES};
+use crate::{AccountConfig, Config, DataConfig, Transport};
+
+/// File name looked for in the user's config directory.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+
+impl Config {
+    /// Reads and validates the config file at `path`; relative paths inside
+    /// it are resolved against the file's directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        parse(&text, base, Some(path))
+    }
+
+    /// Like [`Config::load`] but with the text in hand, e.g. for tests or a
+    /// config received over the API; relative paths resolve against `base_dir`.
+    pub fn from_str_with_base(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
+        parse(text, base_dir, None)
+    }
+
+    /// The configuration Frontdesk runs on when no config file exists: no
+    /// accounts, SIP on 0.0.0.0:5060 (port may move if busy), sound card
+    /// audio, data in the user's data directory.
+    pub fn embedded_default() -> Result<Config, ConfigError> {
+        Ok(Config {
+            sip: Default::default(),
+            accounts: Vec::new(),
+            audio: Default::default(),
+            data: DataConfig {
+                dir: DataConfig::default_dir().ok_or(ConfigError::NoDataDir)?,
+            },
+        })
+    }
+
+    /// Where the config file lives by default, e.g. `~/.config/frontdesk/config.toml`.
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("frontdesk").join(CONFIG_FILE_NAME))
+    }
+
+    /// Loads `path` if it exists, else returns [`Config::embedded_default`].
+    pub fn load_or_default(path: &Path) -> Result<Config, ConfigError> {
+        match path.try_exists() {
+            Ok(false) => Config::embedded_default(),
+            _ => Config::load(path),
+        }
+    }
+
+    /// The account called `name`, if configured.
+    pub fn account(&self, name: &str) -> Option<&AccountConfig> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+}
+
+fn parse(text: &str, base: &Path, file: Option<&Path>) -> Result<Config, ConfigError> {
+    let doc = DeTable::parse(text).map_err(|e| ConfigError::Syntax {
+        location: location_at(text, file, e.span().map_or(0, |s| s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let src = Source { text, file, doc };
+    reject_passwords(&src)?;
+
+    let de = toml::Deserializer::parse(text).map_err(|e| syntax_error(&src, &e))?;
+    let mut config: Config =
+        serde_path_to_error::deserialize(de).map_err(|e| serde_error(&src, e))?;
+
+    validate_sip(&src, &mut config, base)?;
+    let mut names = HashSet::new();
+    for (index, account) in config.accounts.iter_mut().enumerate() {
+        let path = KeyPath::account(index);
+        if !names.insert(account.name.clone()) {
+            return Err(invalid(
+                &src,
+                path.key("name"),
+                format!(
+                    "duplicate account name `{}`; every [[account]] needs its own name",
+                    account.name
+                ),
+            ));
+        }
+        validate_account(&src, &path, account, base)?;
+    }
+    finish_audio_and_data(&src, &mut config, base)?;
+    Ok(config)
+}
+
+fn syntax_error(src: &Source<'_>, e: &toml::de::Error) -> ConfigError {
+    ConfigError::Syntax {
+        location: src.location_at(e.span().map_or(0, |s| s.start)),
+        message: e.message().trim().to_string(),
+    }
+}
+
+/// Builds an [`ConfigError::Invalid`] located at `key`.
+fn invalid(src: &Source<'_>, key: KeyPath, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        location: src.locate(&key),
+        key: key.to_string(),
+        message,
+    }
+}
+
+/// Turns a serde error into one that names the full key and its line.
+fn serde_error(src: &Source<'_>, err: serde_path_to_error::Error<toml::de::Error>) -> ConfigError {
+    let mut key = KeyPath(
+        err.path()
+            .iter()
+            .filter_map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
+                _ => None,
+            })
+            .collect(),
+    );
+    let inner = err.into_inner();
+    let mut message = inner.message().trim().to_string();
+    if matches!(key.last_key(), Some("listen" | "listen_tls")) {
+        message.push_str("; write an IP address and port, e.g. \"0.0.0.0:5060\"");
+    }
+    // "missing field `x`" / "unknown field `x`" name a key below the path.
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some(field) = rest.split('`').next() {
+                if key.last_key() != Some(field) {
+                    key = key.key(field);
+                }
+            }
+        }
+    }
+    let location = match inner.span() {
+        Some(span) => Some(src.location_at(span.start)),
+        None => src.locate(&key),
+    };
+    ConfigError::Invalid {
+        key: key.to_string(),
+        location,
+        message,
+    }
+}
+
+/// A `password` key gets a dedicated explanation instead of "unknown field".
+fn reject_passwords(src: &Source<'_>) -> Result<(), ConfigError> {
+    let Some(accounts) = src.value(&KeyPath::of(&["account"])) else {
+        return Ok(());
+    };
+    let DeValue::Array(accounts) = accounts.get_ref() else {
+        return Ok(());
+    };
+    for index in 0..accounts.len() {
+        let path = KeyPath::account(index);
+        if src.is_set(&path.key("password")) {
+            let name = src
+                .value(&path.key("name"))
+                .and_then(|v| v.get_ref().as_str())
+                .filter(|n| AccountConfig::is_valid_name(n))
+                .unwrap_or("<name>");
+            return Err(invalid(
+                src,
+                path.key("password"),
+                format!(
+                    "passwords are not stored in the config file; run \
+                     `frontdesk account set-password {name}` (OS keyring) or set password_env"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_sip(src: &Source<'_>, config: &mut Config, base: &Path) -> Result<(), ConfigError> {
+    let sip = &mut config.sip;
+    let at = |key: &str| KeyPath::of(&["sip", key]);
+    sip.listen_port_flexible = !src.is_set(&at("listen"));
+    if sip.listen_tls.is_some() {
+        for (key, value) in [("tls_cert", &sip.tls_cert), ("tls_key", &sip.tls_key)] {
+            if value.is_none() {
+                return Err(invalid(
+                    src,
+                    at(key),
+                    format!(
+                        "listen_tls needs a certificate and key: set {key} to a PEM file \
+                         (or remove listen_tls)"
+                    ),
+                ));
+            }
+        }
+    } else {
+        for (key, value) in [("tls_cert", &sip.tls_cert), ("tls_key", &sip.tls_key)] {
+            if value.is_some() {
+                return Err(invalid(
+                    src,
+                    at(key),
+                    format!("{key} is only used by the TLS listener: set listen_tls too"),
+                ));
+            }
+        }
+    }
+    for (key, path) in [
+        ("tls_cert", &mut sip.tls_cert),
+        ("tls_key", &mut sip.tls_key),
+    ] {
+        if let Some(p) = path {
+            *p = checked_path(src, at(key), p, base)?;
+        }
+    }
+    if let Some(ua) = &sip.user_agent {
+        if ua.trim().is_empty() || ua.chars().any(char::is_control) {
+            return Err(invalid(
+                src,
+                at("user_agent"),
+                "user_agent must be non-empty printable text (or remove it)".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_account(
+    src: &Source<'_>,
+    path: &KeyPath,
+    account: &mut AccountConfig,
+    base: &Path,
+) -> Result<(), ConfigError> {
+    if !AccountConfig::is_valid_name(&account.name) {
+        return Err(invalid(
+            src,
+            path.key("name"),
+            format!(
+                "account name `{}` may only use letters, digits, `_` and `-`",
+                account.name
+            ),
+        ));
+    }
+    let text_fields = [
+        ("user", Some(&account.user)),
+        ("auth_user", account.auth_user.as_ref()),
+        ("display_name", account.display_name.as_ref()),
+    ];
+    for (key, value) in text_fields {
+        if let Some(value) = value {
+            if value.trim().is_empty() || value.chars().any(char::is_control) {
+                return Err(invalid(
+                    src,
+                    path.key(key),
+                    format!("{key} must be non-empty printable text"),
+                ));
+            }
+        }
+    }
+    if let Some(var) = &account.password_env {
+        if var.is_empty() || var.contains(['=', '\0']) || var.chars().any(char::is_whitespace) {
+            return Err(invalid(
+                src,
+                path.key("password_env"),
+                format!("`{var}` is not a usable environment variable name"),
+            ));
+        }
+    }
+    if account.register_expires < MIN_REGISTER_EXPIRES {
+        return Err(invalid(
+            src,
+            path.key("register_expires"),
+            format!(
+                "register_expires = {} is too short; use at least {MIN_REGISTER_EXPIRES} seconds",
+                account.register_expires
+            ),
+        ));
+    }
+    if account.codecs.is_empty() {
+        return Err(invalid(
+            src,
+            path.key("codecs"),
+            "codecs is empty; list at least one of opus, g722, pcmu, pcma \
+             (or remove the key for the default order)"
+                .to_string(),
+        ));
+    }
+    let mut seen = HashSet::new();
+    if let Some(dup) = account.codecs.iter().find(|c| !seen.insert(**c)) {
+        return Err(invalid(
+            src,
+            path.key("codecs"),
+            format!("codec `{dup}` is listed twice"),
+        ));
+    }
+    reconcile_transport(src, path, account)?;
+    if let Some(ca) = &account.tls_ca_file {
+        account.tls_ca_file = Some(checked_path(src, path.key("tls_ca_file"), ca, base)?);
+    }
+    Ok(())
+}
+
+/// A registrar URI may imply a transport (`sips:`, `;transport=`). If the
+/// account does not name one, adopt it; if it names a different one, refuse.
+fn reconcile_transport(
+    src: &Source<'_>,
+    path: &KeyPath,
+    account: &mut AccountConfig,
+) -> Result<(), ConfigError> {
+    let Some(registrar) = &account.registrar else {
+        return Ok(());
+    };
+    let implied = registrar
+        .transport
+        .or(registrar.secure.then_some(Transport::Tls));
+    let Some(implied) = implied else {
+        return Ok(());
+    };
+    if !src.is_set(&path.key("transport")) {
+        account.transport = implied;
+    } else if account.transport != implied {
+        return Err(invalid(
+            src,
+            path.key("transport"),
+            format!(
+                "transport = \"{}\" contradicts registrar `{registrar}`; make them agree",
+                account.transport
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn finish_audio_and_data(
+    src: &Source<'_>,
+    config: &mut Config,
+    base: &Path,
+) -> Result<(), ConfigError> {
+    let audio = &mut config.audio;
+    for (key, path) in [("play", &mut audio.play), ("record", &mut audio.record)] {
+        if let Some(p) = path {
+            *p = checked_path(src, KeyPath::of(&["audio", key]), p, base)?;
+        }
+    }
+    let dir_key = KeyPath::of(&["data", "dir"]);
+    config.data.dir = if src.is_set(&dir_key) {
+        checked_path(src, dir_key, &config.data.dir, base)?
+    } else {
+        DataConfig::default_dir().ok_or(ConfigError::NoDataDir)?
+    };
+    Ok(())
+}
+
+/// Rejects empty paths and resolves relative ones against `base`.
+fn checked_path(
+    src: &Source<'_>,
+    key: KeyPath,
+    path: &Path,
+    base: &Path,
+) -> Result<PathBuf, ConfigError> {
+    if path.as_os_str().is_empty() {
+        let name = key.last_key().unwrap_or("path").to_string();
+        return Err(invalid(
+            src,
+            key,
+            format!("{name} is empty; give a file or directory path (or remove the key)"),
+        ));
+    }
+    Ok(resolve(base, path))
+}
