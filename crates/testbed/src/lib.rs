@@ -30,6 +30,7 @@ pub use error::{Error, Result};
 pub use kamailio::{Kamailio, KamailioOptions};
 pub use ports::free_port;
 pub use sip::send_raw_udp;
+pub use sipp::{Sipp, SippOutcome};
 pub use tone::{assert_contains_tone, tone_wav, ToneReport};
 
 /// The loopback address every harness process listens on.

@@ -242,6 +242,11 @@ impl Baresip {
         format!("sip:{}@{LOOPBACK}", self.opts.user)
     }
 
+    /// baresip's config directory (`config`, `accounts`, log, recordings).
+    pub fn config_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Path of baresip's log (stdout and stderr).
     pub fn log_path(&self) -> &Path {
         self.proc.log()
