@@ -35,6 +35,11 @@ pub enum MediaError {
     /// The session is not allowed to send (direction is recvonly or inactive).
     #[error("media direction does not allow sending; DTMF needs sendrecv or sendonly")]
     NotSending,
+    /// DTMF was requested but the remote did not negotiate telephone-event.
+    #[error(
+        "remote did not negotiate telephone-event (RFC 4733); DTMF cannot be sent on this call"
+    )]
+    NoTelephoneEvent,
     /// `start` was called outside a Tokio runtime.
     #[error("MediaSession::start must be called from within a Tokio runtime")]
     NoRuntime,

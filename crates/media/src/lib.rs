@@ -9,17 +9,21 @@
 //! The protocol pieces ([`rtp`], [`rtcp`], [`jitter`], [`dtmf`], [`plc`]) are
 //! sans-IO so they can be tested with simulated time and fuzzed input.
 
-mod audio;
+pub mod audio;
 pub mod codec;
 pub mod dtmf;
 mod error;
+mod events;
 pub mod jitter;
 pub mod plc;
 pub mod resample;
 pub mod rtcp;
 pub mod rtp;
-
+mod session;
 pub mod tone;
 
+pub use audio::AudioConfig;
 pub use codec::Codec;
 pub use error::MediaError;
+pub use events::MediaEvent;
+pub use session::{Direction, MediaParams, MediaSession, MediaStats};
