@@ -1,1 +1,87 @@
-//! frontdesk-engine
+//! The Frontdesk engine: one SIP stack, its accounts and calls, media and the call history,
+//! behind the [`frontdesk_api::Backend`] contract that the daemon's HTTP API and the desktop
+//! shell both drive.
+
+mod accounts;
+mod backend;
+mod calls;
+mod history;
+mod incoming;
+
+use accounts::Accounts;
+use calls::Calls;
+use frontdesk_api::Event;
+use frontdesk_config::Config;
+use frontdesk_sip::{SipStack, StackConfig};
+use history::History;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// The running engine. Create it with [`Engine::start`], stop it with [`Engine::shutdown`].
+pub struct Engine {
+    me: std::sync::Weak<Engine>,
+    config: Config,
+    stack: Arc<SipStack>,
+    accounts: Accounts,
+    calls: Calls,
+    history: History,
+    events: broadcast::Sender<Event>,
+}
+
+impl Engine {
+    /// Opens the store, starts SIP on the configured address and registers every account.
+    pub async fn start(config: Config) -> anyhow::Result<Arc<Engine>> {
+        let history = History::open(&config.data.dir.join("frontdesk.sqlite3")).await?;
+        let stack = SipStack::start(StackConfig {
+            listen: config.sip.listen,
+            try_next_ports: if config.sip.listen_port_flexible {
+                20
+            } else {
+                0
+            },
+            user_agent: config
+                .sip
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| format!("Frontdesk/{}", env!("CARGO_PKG_VERSION"))),
+        })
+        .await?;
+        let (events, _) = broadcast::channel(1024);
+        let accounts = Accounts::from_config(&config)?;
+        let engine = Arc::new_cyclic(|me| Engine {
+            me: me.clone(),
+            calls: Calls::default(),
+            accounts,
+            stack,
+            history,
+            events,
+            config,
+        });
+        engine.accounts.start(&engine);
+        incoming::spawn_listener(&engine);
+        Ok(engine)
+    }
+
+    /// Hangs up every call and removes every registration, then returns.
+    pub async fn shutdown(&self) {
+        self.calls.hang_up_all().await;
+        self.accounts.stop().await;
+    }
+
+    /// The SIP address the engine listens on (UDP and TCP).
+    pub fn sip_listen_addr(&self) -> std::net::SocketAddr {
+        self.stack.listen_addr()
+    }
+
+    /// A strong reference to ourselves, for tasks that outlive a request.
+    fn strong(&self) -> Arc<Engine> {
+        self.me
+            .upgrade()
+            .expect("the engine is alive while its methods run")
+    }
+
+    fn emit(&self, event: Event) {
+        // Nobody listening is fine: front ends subscribe when they connect.
+        let _ = self.events.send(event);
+    }
+}

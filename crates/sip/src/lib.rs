@@ -1,1 +1,23 @@
-//! frontdesk-sip
+//! Frontdesk's SIP user agent.
+//!
+//! Built on ezk's transport, transaction, dialog and INVITE layers. What ezk's high-level
+//! `Registration`/`Call` types lack (407 challenges, error reporting instead of panics,
+//! outbound proxies, our own SDP with Opus/G.722/telephone-event) lives here.
+//!
+//! - [`SipStack`]: one ezk endpoint with its listeners and the queue of incoming calls.
+//! - [`registration`]: keeps an account's binding alive and reports its state.
+//! - [`call`]: outgoing and incoming calls as tasks driven by commands.
+//! - [`sdp`]: offer/answer for one audio stream.
+
+pub mod account;
+pub mod auth;
+pub mod call;
+pub mod net;
+pub mod registration;
+mod request;
+pub mod sdp;
+mod stack;
+
+pub use account::{AccountSpec, Transport};
+pub use request::RequestError;
+pub use stack::{IncomingInvite, SipStack, StackConfig, StackError};

@@ -1,0 +1,100 @@
+//! New incoming INVITEs: which account they are for, ghost-call filtering, then ringing.
+
+use crate::calls::{self, Party};
+use crate::Engine;
+use frontdesk_api::{CallDirection, CallState};
+use frontdesk_sip::call::{spawn_incoming, CallSetup};
+use frontdesk_sip::IncomingInvite;
+use std::sync::Arc;
+
+/// Takes incoming INVITEs from the SIP stack for as long as the engine lives.
+pub(crate) fn spawn_listener(engine: &Arc<Engine>) {
+    let weak = Arc::downgrade(engine);
+    let stack = engine.stack.clone();
+    tokio::spawn(async move {
+        while let Some(invite) = stack.next_incoming().await {
+            let Some(engine) = weak.upgrade() else { return };
+            tokio::spawn(async move { route(&engine, invite).await });
+        }
+    });
+}
+
+/// Where an incoming call belongs.
+enum Route {
+    /// To this account (by name), answering with this Contact user.
+    Account(String, String),
+    /// A direct call on the local network, to no account.
+    Direct,
+    /// Not for us: refused with 403.
+    Refuse(&'static str),
+}
+
+fn route_for(engine: &Engine, invite: &IncomingInvite) -> Route {
+    let called = invite.called_user().unwrap_or_default();
+    let source = invite.source().ip();
+    let accounts = engine.accounts.all();
+    if let Some(account) = accounts.iter().find(|a| a.config.user == called) {
+        // An account registered through a proxy only takes calls from that proxy: INVITEs
+        // straight from the network are SIP scanners' ghost calls.
+        return match account.proxy_ip() {
+            Some(proxy) if proxy != source => {
+                Route::Refuse("INVITE for a proxied account not from its proxy")
+            }
+            _ => Route::Account(account.config.name.clone(), account.config.user.clone()),
+        };
+    }
+    if accounts.iter().any(|a| a.proxy_ip() == Some(source)) {
+        // A proxy of ours forwarding for a user we do not know: take it as the first account's.
+        let account = accounts
+            .iter()
+            .find(|a| a.proxy_ip() == Some(source))
+            .expect("just found");
+        return Route::Account(account.config.name.clone(), account.config.user.clone());
+    }
+    if accounts.iter().any(|a| a.proxy_ip().is_some()) {
+        return Route::Refuse("INVITE from outside the configured proxies");
+    }
+    Route::Direct
+}
+
+async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
+    let (account, contact_user) = match route_for(engine, &invite) {
+        Route::Account(name, user) => (Some(name), user),
+        Route::Direct => (
+            None,
+            invite.called_user().unwrap_or_else(|| "frontdesk".into()),
+        ),
+        Route::Refuse(why) => {
+            tracing::info!(source = %invite.source(), "refusing a call: {why}");
+            invite
+                .reject(frontdesk_sip::call::StatusCode::FORBIDDEN)
+                .await;
+            return;
+        }
+    };
+    let codecs = account
+        .as_deref()
+        .and_then(|name| engine.accounts.by_name(name))
+        .map(|a| a.codecs())
+        .unwrap_or_else(|| {
+            crate::accounts::codecs_from(&frontdesk_config::CodecName::default_preference())
+        });
+    let number = engine.calls.next_id();
+    let party = Party {
+        account,
+        direction: CallDirection::Incoming,
+        remote_uri: invite.caller_uri(),
+        remote_number: invite.caller_number(),
+        remote_name: invite.caller_name(),
+        sip_call_id: invite.call_id(),
+    };
+    let setup = CallSetup {
+        stack: engine.stack.clone(),
+        codecs,
+        audio: engine.audio_for(number),
+    };
+    calls::track(engine, number, party, CallState::Incoming, move |events| {
+        spawn_incoming(setup, invite, contact_user, events)
+    })
+    .await;
+}

@@ -1,0 +1,76 @@
+//! Registration against a real Kamailio: success, wrong password, registrar restart.
+
+mod support;
+
+use frontdesk_api::RegistrationState;
+use frontdesk_testbed::{Kamailio, KamailioOptions};
+use support::{Frontdesk, Setup, WAIT};
+
+#[tokio::test]
+async fn registers_over_udp_and_tcp() {
+    let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    for (user, transport) in [("101", "udp"), ("102", "tcp")] {
+        let mut fd = Frontdesk::start(Setup {
+            kamailio: Some(&k),
+            user,
+            transport,
+            ..Setup::default()
+        })
+        .await;
+        fd.wait_account(RegistrationState::Registered).await;
+        let contacts = k.wait_registered(user, WAIT).await.unwrap();
+        let port = fd.engine.sip_listen_addr().port();
+        assert!(
+            contacts
+                .iter()
+                .any(|c| c.contains(&format!("127.0.0.1:{port}"))),
+            "{contacts:?}"
+        );
+        fd.engine.shutdown().await;
+        assert_eq!(fd.wait_account(RegistrationState::Unregistered).await, None);
+        assert!(
+            k.contacts(user).await.unwrap().is_empty(),
+            "shutdown must remove the binding"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_reported_clearly() {
+    let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        password: Some("nope".into()),
+        ..Setup::default()
+    })
+    .await;
+    let reason = fd
+        .wait_account(RegistrationState::Failed)
+        .await
+        .unwrap_or_default();
+    assert!(reason.contains("wrong user name or password"), "{reason}");
+}
+
+#[tokio::test]
+async fn registers_again_after_the_registrar_restarts() {
+    let mut k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        keepalive_seconds: 1,
+        ..Setup::default()
+    })
+    .await;
+    fd.wait_account(RegistrationState::Registered).await;
+    k.stop();
+    let reason = fd
+        .wait_account(RegistrationState::Failed)
+        .await
+        .unwrap_or_default();
+    assert!(
+        reason.contains("no answer") || reason.contains("reach"),
+        "{reason}"
+    );
+    k.restart().await.unwrap();
+    fd.wait_account(RegistrationState::Registered).await;
+    k.wait_registered("101", WAIT).await.unwrap();
+}

@@ -1,0 +1,253 @@
+//! An account's identity and where its requests go.
+
+use ezk_sip_types::uri::SipUri;
+use std::time::Duration;
+
+/// The SIP transport an account talks to its server over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain UDP (the default for most PBXs).
+    Udp,
+    /// Plain TCP.
+    Tcp,
+    /// TLS over TCP (`sips:` is not required; `transport=tls` is used).
+    Tls,
+}
+
+impl Transport {
+    /// The value of the URI `transport` parameter, `None` for UDP (the default).
+    pub fn uri_param(self) -> Option<&'static str> {
+        match self {
+            Transport::Udp => None,
+            Transport::Tcp => Some("tcp"),
+            Transport::Tls => Some("tls"),
+        }
+    }
+
+    /// Lower-case name for status output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+        }
+    }
+}
+
+/// Everything the SIP layer needs to know about one account.
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    /// The configured name, used in logs and events.
+    pub name: String,
+    /// The user part of the address of record (often the extension).
+    pub user: String,
+    /// The digest user name, when it differs from `user`.
+    pub auth_user: Option<String>,
+    /// Display name sent in From headers.
+    pub display_name: Option<String>,
+    /// The SIP domain: `host` or `host:port`.
+    pub domain: String,
+    /// Registrar/outbound proxy: `host[:port]` or a `sip:` URI. When set, every request
+    /// goes there and `domain` is never resolved.
+    pub proxy: Option<String>,
+    /// Transport towards the server.
+    pub transport: Transport,
+    /// Requested registration lifetime.
+    pub register_expires: Duration,
+    /// How often a keep-alive is sent so NAT bindings and dead servers are noticed.
+    pub keepalive_interval: Duration,
+}
+
+/// A configured address that is not a valid SIP host or URI.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AddressError(pub String);
+
+impl AccountSpec {
+    /// The address of record, `sip:user@domain`.
+    pub fn aor(&self) -> Result<SipUri, AddressError> {
+        parse_uri(&format!("sip:{}@{}", self.user, self.domain))
+    }
+
+    /// The Request-URI of REGISTER: `sip:domain`.
+    pub fn registrar_uri(&self) -> Result<SipUri, AddressError> {
+        parse_uri(&format!("sip:{}", self.domain))
+    }
+
+    /// The URI whose host and port the first hop is taken from: the proxy when configured,
+    /// else the domain. Carries the account's transport parameter.
+    pub fn next_hop(&self) -> Result<SipUri, AddressError> {
+        let base = match &self.proxy {
+            Some(proxy) if proxy.starts_with("sip:") || proxy.starts_with("sips:") => proxy.clone(),
+            Some(proxy) => format!("sip:{proxy}"),
+            None => format!("sip:{}", self.domain),
+        };
+        let with_transport = match self.transport.uri_param() {
+            Some(t) if !base.contains("transport=") => format!("{base};transport={t}"),
+            _ => base,
+        };
+        parse_uri(&with_transport)
+    }
+
+    /// The digest user name.
+    pub fn auth_user(&self) -> &str {
+        self.auth_user.as_deref().unwrap_or(&self.user)
+    }
+
+    /// The Request-URI for a dial target typed by the user: an extension, a phone number,
+    /// `user@host` or a `sip:` URI.
+    ///
+    /// With an outbound proxy, extensions and numbers are addressed to the proxy's host so the
+    /// request can be sent there without resolving the domain.
+    pub fn target_uri(&self, target: &str) -> Result<SipUri, AddressError> {
+        if let Some(uri) = explicit_uri(target)? {
+            return Ok(uri);
+        }
+        let number = dialable_number(target)?;
+        let host = match &self.proxy {
+            Some(proxy) => proxy
+                .trim_start_matches("sips:")
+                .trim_start_matches("sip:")
+                .split(';')
+                .next()
+                .unwrap_or(proxy)
+                .to_string(),
+            None => self.domain.clone(),
+        };
+        let transport = self
+            .transport
+            .uri_param()
+            .map(|t| format!(";transport={t}"))
+            .unwrap_or_default();
+        parse_uri(&format!("sip:{number}@{host}{transport}"))
+    }
+}
+
+/// A dial target without an account: only full addresses can be reached.
+pub fn direct_target_uri(target: &str) -> Result<SipUri, AddressError> {
+    explicit_uri(target)?.ok_or_else(|| {
+        AddressError(format!(
+            "'{target}' needs an account to be dialled; without one give a full address such as sip:101@192.168.1.20"
+        ))
+    })
+}
+
+fn explicit_uri(target: &str) -> Result<Option<SipUri>, AddressError> {
+    let target = target.trim();
+    if target.starts_with("sip:") || target.starts_with("sips:") {
+        return parse_uri(target).map(Some);
+    }
+    if target.contains('@') {
+        return parse_uri(&format!("sip:{target}")).map(Some);
+    }
+    Ok(None)
+}
+
+/// Strips the punctuation people type in phone numbers and checks what remains.
+fn dialable_number(target: &str) -> Result<String, AddressError> {
+    let number: String = target
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '/' | '.'))
+        .collect();
+    let valid = !number.is_empty()
+        && number
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0));
+    if !valid {
+        return Err(AddressError(format!(
+            "'{target}' is not an extension, a phone number or a sip: address"
+        )));
+    }
+    Ok(number.replace('#', "%23"))
+}
+
+/// Parses a SIP URI, with an error that names it.
+pub fn parse_uri(text: &str) -> Result<SipUri, AddressError> {
+    text.parse::<SipUri>()
+        .map_err(|_| AddressError(format!("'{text}' is not a valid SIP address")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(proxy: Option<&str>, transport: Transport) -> AccountSpec {
+        AccountSpec {
+            name: "office".into(),
+            user: "101".into(),
+            auth_user: None,
+            display_name: None,
+            domain: "pbx.example.com".into(),
+            proxy: proxy.map(str::to_string),
+            transport,
+            register_expires: Duration::from_secs(600),
+            keepalive_interval: Duration::from_secs(30),
+        }
+    }
+
+    fn print(uri: &SipUri) -> String {
+        uri_to_string(uri)
+    }
+
+    #[test]
+    fn an_extension_goes_to_the_domain() {
+        let uri = account(None, Transport::Udp).target_uri("102").unwrap();
+        assert_eq!(print(&uri), "sip:102@pbx.example.com");
+    }
+
+    #[test]
+    fn with_a_proxy_the_domain_is_not_the_next_hop() {
+        let a = account(Some("127.0.0.1:5070"), Transport::Tcp);
+        assert_eq!(
+            print(&a.target_uri("+49 (30) 1234-5").unwrap()),
+            "sip:+493012345@127.0.0.1:5070;transport=tcp"
+        );
+        assert_eq!(
+            print(&a.next_hop().unwrap()),
+            "sip:127.0.0.1:5070;transport=tcp"
+        );
+        assert_eq!(print(&a.aor().unwrap()), "sip:101@pbx.example.com");
+    }
+
+    #[test]
+    fn full_addresses_are_kept() {
+        let a = account(None, Transport::Udp);
+        assert_eq!(
+            print(&a.target_uri("sip:alice@10.0.0.1:5080").unwrap()),
+            "sip:alice@10.0.0.1:5080"
+        );
+        assert_eq!(
+            print(&a.target_uri("bob@10.0.0.2").unwrap()),
+            "sip:bob@10.0.0.2"
+        );
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_a_reason() {
+        let a = account(None, Transport::Udp);
+        let err = a.target_uri("call mum").unwrap_err();
+        assert!(err.0.contains("not an extension"), "{err}");
+        assert!(a.target_uri("").is_err());
+        assert!(a.target_uri("12+3").is_err());
+        assert!(direct_target_uri("101")
+            .unwrap_err()
+            .0
+            .contains("needs an account"));
+    }
+}
+
+/// The user part of a SIP URI, if it has one.
+pub fn uri_user(uri: &ezk_sip_types::uri::SipUri) -> Option<String> {
+    use ezk_sip_types::uri::SipUriUserPart;
+    match &uri.user_part {
+        SipUriUserPart::Empty => None,
+        SipUriUserPart::User(user) => Some(user.to_string()),
+        SipUriUserPart::UserPw(user_pw) => Some(user_pw.user.to_string()),
+    }
+}
+
+/// Prints a SIP URI the way it appears in headers.
+pub fn uri_to_string(uri: &SipUri) -> String {
+    use ezk_sip_types::print::AppendCtx;
+    uri.default_print_ctx().to_string()
+}

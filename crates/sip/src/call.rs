@@ -1,0 +1,136 @@
+//! Calls as tasks: one per call, owning its INVITE session and media, driven by commands.
+//!
+//! The engine starts a call with [`spawn_outgoing`] or [`spawn_incoming`], sends
+//! [`CallCommand`]s through the returned [`CallHandle`] and receives [`CallEvent`]s. The task
+//! always ends with exactly one [`CallEvent::Ended`], whatever happens.
+
+mod incoming;
+mod outgoing;
+mod session;
+
+use frontdesk_media::{AudioConfig, Codec};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+pub use ezk_sip_types::uri::NameAddr;
+pub use ezk_sip_types::StatusCode;
+pub use incoming::spawn_incoming;
+pub use outgoing::{spawn_outgoing, OutgoingCall};
+
+use crate::SipStack;
+
+/// What every call needs from the engine.
+#[derive(Clone)]
+pub struct CallSetup {
+    /// The endpoint.
+    pub stack: Arc<SipStack>,
+    /// Codecs in the user's preference order.
+    pub codecs: Vec<Codec>,
+    /// Where this call's audio comes from and goes to.
+    pub audio: AudioConfig,
+}
+
+/// What the engine asks a call to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallCommand {
+    /// Answer a ringing incoming call.
+    Answer,
+    /// Hang up, cancel or decline (with 603), whatever fits the state.
+    Hangup,
+    /// Decline a ringing incoming call with this status (486 busy, 603 decline).
+    Decline(u16),
+    /// Send a keypad digit to the far end (RFC 4733).
+    Dtmf(char),
+}
+
+/// What a call reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallEvent {
+    /// The far end is ringing (180/183).
+    Ringing,
+    /// The call is answered and media flows with this codec.
+    Answered {
+        /// The negotiated codec.
+        codec: Codec,
+    },
+    /// The far end pressed a key.
+    Dtmf(char),
+    /// Something the user should know that does not end the call.
+    Notice(String),
+    /// The call is over; always the last event.
+    Ended(EndReason),
+}
+
+/// How a call ended, as recorded in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndReason {
+    /// We hung up an answered call.
+    LocalHangup,
+    /// The far end hung up.
+    RemoteHangup,
+    /// The caller gave up before answer, or we cancelled our own call.
+    Cancelled,
+    /// The call was declined (603, or by us).
+    Declined,
+    /// The far end is busy (486/600).
+    Busy,
+    /// Nobody answered (408/480/487 from a timeout).
+    NoAnswer,
+    /// Any other final failure status.
+    Failed(u16),
+    /// A local or network error.
+    Error(String),
+}
+
+impl EndReason {
+    /// The stable string used in the history and the API.
+    pub fn as_str(&self) -> String {
+        match self {
+            EndReason::LocalHangup => "local_hangup".into(),
+            EndReason::RemoteHangup => "remote_hangup".into(),
+            EndReason::Cancelled => "cancelled".into(),
+            EndReason::Declined => "declined".into(),
+            EndReason::Busy => "busy".into(),
+            EndReason::NoAnswer => "no_answer".into(),
+            EndReason::Failed(code) => format!("failed:{code}"),
+            EndReason::Error(_) => "error".into(),
+        }
+    }
+
+    /// Maps a final failure status of our INVITE.
+    pub fn from_status(code: u16) -> Self {
+        match code {
+            486 | 600 => EndReason::Busy,
+            603 => EndReason::Declined,
+            408 | 480 => EndReason::NoAnswer,
+            487 => EndReason::Cancelled,
+            other => EndReason::Failed(other),
+        }
+    }
+}
+
+/// The engine's grip on a running call.
+#[derive(Clone)]
+pub struct CallHandle {
+    commands: mpsc::UnboundedSender<CallCommand>,
+}
+
+/// The call has already ended.
+#[derive(Debug, thiserror::Error)]
+#[error("the call has ended")]
+pub struct CallGone;
+
+impl CallHandle {
+    /// Sends a command; fails only when the call is over.
+    pub fn send(&self, command: CallCommand) -> Result<(), CallGone> {
+        self.commands.send(command).map_err(|_| CallGone)
+    }
+}
+
+/// The sending half of a call's events.
+pub type EventSink = mpsc::UnboundedSender<CallEvent>;
+
+fn emit(events: &EventSink, event: CallEvent) {
+    // The engine may have stopped listening during shutdown; the call ends anyway.
+    let _ = events.send(event);
+}

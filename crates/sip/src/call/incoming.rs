@@ -1,0 +1,160 @@
+//! Taking a call: ring (180), wait for the user, answer with SDP or decline; the caller may
+//! CANCEL at any time.
+
+use super::session::{self, sdp_body, sdp_content_type};
+use super::{emit, CallCommand, CallEvent, CallHandle, CallSetup, EndReason, EventSink};
+use crate::net::advertised;
+use crate::sdp::LocalSdp;
+use crate::IncomingInvite;
+use bytes::Bytes;
+use ezk_sip_types::header::typed::Contact;
+use ezk_sip_types::uri::{NameAddr, SipUri};
+use ezk_sip_types::StatusCode;
+use ezk_sip_ua::dialog::Dialog;
+use ezk_sip_ua::invite::acceptor::InviteAcceptor;
+use frontdesk_media::{Direction, MediaSession};
+use tokio::sync::mpsc;
+
+/// Starts ringing for an incoming INVITE; the engine answers or declines through the handle.
+///
+/// `contact_user` is the user part of the Contact we answer with (the called account's user).
+pub fn spawn_incoming(
+    setup: CallSetup,
+    invite: IncomingInvite,
+    contact_user: String,
+    events: EventSink,
+) -> CallHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        if let Err(reason) = run(setup, invite, contact_user, rx, events.clone()).await {
+            emit(&events, CallEvent::Ended(reason));
+        }
+    });
+    CallHandle { commands: tx }
+}
+
+async fn run(
+    setup: CallSetup,
+    invite: IncomingInvite,
+    contact_user: String,
+    mut commands: mpsc::UnboundedReceiver<CallCommand>,
+    events: EventSink,
+) -> Result<(), EndReason> {
+    let local = advertised(setup.stack.listen_addr(), invite.source());
+    let offer = sdp_body(&invite.request.headers, &invite.request.body);
+    let mut local_sdp = LocalSdp::new(local.ip(), 0, setup.codecs.clone());
+    // Refuse at once what we could never answer, before ringing.
+    if let Some(offer) = &offer {
+        if let Err(e) = local_sdp.answer(offer) {
+            tracing::info!("refusing a call: {e}");
+            invite.reject(StatusCode::NOT_ACCEPTABLE_HERE).await;
+            return Err(EndReason::Failed(488));
+        }
+    }
+
+    let contact_text = format!("sip:{contact_user}@{local}");
+    let contact_uri: SipUri = contact_text
+        .parse()
+        .map_err(|_| EndReason::Error(format!("bad contact {contact_text}")))?;
+    let IncomingInvite { endpoint, request } = invite;
+    let dialog = match Dialog::new_server(
+        endpoint.clone(),
+        &request,
+        Contact::new(NameAddr::uri(contact_uri)),
+    ) {
+        Ok(dialog) => dialog,
+        Err(e) => {
+            let invite = IncomingInvite { endpoint, request };
+            invite.reject(StatusCode::BAD_REQUEST).await;
+            return Err(EndReason::Error(format!("malformed INVITE: {e}")));
+        }
+    };
+    let mut acceptor = InviteAcceptor::new(dialog, request);
+    let ringing = acceptor
+        .create_response(StatusCode::RINGING, None)
+        .await
+        .map_err(|e| EndReason::Error(e.to_string()))?;
+    acceptor
+        .respond_provisional(ringing)
+        .await
+        .map_err(|e| EndReason::Error(e.to_string()))?;
+
+    // Ring until the user decides or the caller gives up.
+    let decision = loop {
+        tokio::select! {
+            _ = acceptor.cancelled() => return Err(EndReason::Cancelled),
+            command = commands.recv() => match command {
+                Some(CallCommand::Answer) => break None,
+                Some(CallCommand::Hangup) => break Some(603),
+                Some(CallCommand::Decline(code)) => break Some(code),
+                Some(CallCommand::Dtmf(_)) => {}
+                None => break Some(480),
+            }
+        }
+    };
+    if let Some(code) = decision {
+        let status = StatusCode::from(code);
+        if let Ok(response) = acceptor.create_response(status, None).await {
+            let _ = acceptor.respond_failure(response).await;
+        }
+        return Err(if code == 486 {
+            EndReason::Busy
+        } else {
+            EndReason::Declined
+        });
+    }
+
+    let mut media = MediaSession::bind(local.ip())
+        .await
+        .map_err(|e| EndReason::Error(format!("cannot open a media port: {e}")))?;
+    local_sdp.rtp_port = media.local_rtp_addr().port();
+    let (body, params) = match &offer {
+        Some(offer) => {
+            let (answer, params) = local_sdp
+                .answer(offer)
+                .map_err(|e| EndReason::Error(e.to_string()))?;
+            (answer, Some(params))
+        }
+        None => (local_sdp.offer(Direction::SendRecv), None),
+    };
+    let mut response = acceptor
+        .create_response(StatusCode::OK, None)
+        .await
+        .map_err(|e| EndReason::Error(e.to_string()))?;
+    response.msg.headers.insert_named(&sdp_content_type());
+    response.msg.body = Bytes::from(body);
+    let (session, ack) = acceptor
+        .respond_success(response)
+        .await
+        .map_err(|e| match e {
+            ezk_sip_ua::invite::acceptor::Error::RequestTerminated => EndReason::Cancelled,
+            other => EndReason::Error(format!(
+                "the caller did not acknowledge the answer: {other}"
+            )),
+        })?;
+    let params = match params {
+        Some(params) => params,
+        None => {
+            let answer = sdp_body(&ack.headers, &ack.body).unwrap_or_default();
+            match local_sdp.accept_answer(&answer) {
+                Ok(params) => params,
+                Err(e) => {
+                    let mut session = session;
+                    let _ = session.terminate().await;
+                    return Err(EndReason::Error(format!(
+                        "no usable SDP answer in the ACK: {e}"
+                    )));
+                }
+            }
+        }
+    };
+    let codec = params.codec;
+    if let Err(e) = media.start(params, setup.audio.clone()) {
+        let mut session = session;
+        let _ = session.terminate().await;
+        return Err(EndReason::Error(format!("audio failed: {e}")));
+    }
+    emit(&events, CallEvent::Answered { codec });
+    session::run(session, media, local_sdp, commands, events).await;
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! Placing a call: INVITE with our offer, digest retries for 401 and 407, CANCEL while it
+//! rings, early dialogs, then the established session.
+
+use super::session::{self, sdp_body, sdp_content_type};
+use super::{emit, CallCommand, CallEvent, CallHandle, CallSetup, EndReason, EventSink};
+use crate::auth::Authenticator;
+use crate::net::advertised;
+use crate::sdp::LocalSdp;
+use bytes::Bytes;
+use ezk_sip_core::transaction::TsxResponse;
+use ezk_sip_types::header::typed::Contact;
+use ezk_sip_types::uri::{NameAddr, SipUri};
+use ezk_sip_ua::invite::create_ack;
+use ezk_sip_ua::invite::initiator::{Early, EarlyResponse, InviteInitiator, Response};
+use ezk_sip_ua::invite::session::InviteSession;
+use frontdesk_media::{Direction, MediaSession};
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::task::Poll;
+use tokio::sync::mpsc;
+
+/// Who calls whom.
+pub struct OutgoingCall {
+    /// Our identity (From).
+    pub from: NameAddr,
+    /// The user part of our Contact.
+    pub contact_user: String,
+    /// `;transport=` for our Contact, if not UDP.
+    pub contact_transport: Option<&'static str>,
+    /// The Request-URI.
+    pub target: SipUri,
+    /// Credentials for challenges.
+    pub auth: Authenticator,
+}
+
+/// Starts calling; progress arrives as events.
+pub fn spawn_outgoing(setup: CallSetup, call: OutgoingCall, events: EventSink) -> CallHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        if let Err(reason) = run(setup, call, rx, events.clone()).await {
+            emit(&events, CallEvent::Ended(reason));
+        }
+    });
+    CallHandle { commands: tx }
+}
+
+/// Runs the call; an `Err` is the end reason of a call that never got established.
+async fn run(
+    setup: CallSetup,
+    mut call: OutgoingCall,
+    mut commands: mpsc::UnboundedReceiver<CallCommand>,
+    events: EventSink,
+) -> Result<(), EndReason> {
+    let endpoint = setup.stack.endpoint().clone();
+    let (_, remote) = endpoint.select_transport(&call.target).await.map_err(|e| {
+        EndReason::Error(format!(
+            "cannot reach {}: {e}",
+            crate::account::uri_to_string(&call.target)
+        ))
+    })?;
+    let local = advertised(setup.stack.listen_addr(), remote);
+    let mut media = MediaSession::bind(local.ip())
+        .await
+        .map_err(|e| EndReason::Error(format!("cannot open a media port: {e}")))?;
+    let mut local_sdp = LocalSdp::new(
+        local.ip(),
+        media.local_rtp_addr().port(),
+        setup.codecs.clone(),
+    );
+    let offer = Bytes::from(local_sdp.offer(Direction::SendRecv));
+
+    let contact = contact_for(&call, local)?;
+    let mut initiator = InviteInitiator::new(
+        endpoint.clone(),
+        call.from.clone(),
+        contact,
+        call.target.clone(),
+    );
+    // Reliable provisionals and session timers need PRACK/refresh handling we do not need.
+    initiator.support_100rel = false;
+    initiator.support_timer = false;
+
+    call.auth.new_request();
+    send_invite(&mut initiator, &mut call.auth, &offer).await?;
+
+    let mut earlies: Vec<Early> = Vec::new();
+    let mut rang = false;
+    let mut early_media = false;
+    let (session, answer) = loop {
+        let step = tokio::select! {
+            response = initiator.receive() => Step::Initiator(response),
+            early = next_early(&mut earlies), if !earlies.is_empty() => Step::Early(early),
+            command = commands.recv() => Step::Command(command),
+        };
+        match step {
+            Step::Command(Some(CallCommand::Hangup))
+            | Step::Command(Some(CallCommand::Decline(_)))
+            | Step::Command(None) => {
+                media.stop().await;
+                if let Err(e) = initiator.cancel().await {
+                    tracing::debug!("CANCEL got no clean answer: {e}");
+                }
+                return Err(EndReason::Cancelled);
+            }
+            Step::Command(Some(CallCommand::Dtmf(digit))) if early_media => {
+                let _ = media.send_dtmf(digit);
+            }
+            Step::Command(Some(_)) => {}
+            Step::Initiator(Err(e)) => {
+                media.stop().await;
+                return Err(match e {
+                    ezk_sip_core::Error::RequestTimedOut => EndReason::NoAnswer,
+                    other => EndReason::Error(format!("SIP error: {other}")),
+                });
+            }
+            Step::Initiator(Ok(Response::Provisional(response))) => {
+                note_ringing(&response, &mut rang, &events);
+            }
+            Step::Initiator(Ok(Response::Early(early, response, _))) => {
+                note_ringing(&response, &mut rang, &events);
+                start_early_media(
+                    &response,
+                    &local_sdp,
+                    &mut media,
+                    &setup,
+                    &mut early_media,
+                    &events,
+                );
+                earlies.push(early);
+            }
+            Step::Initiator(Ok(Response::Failure(response))) => {
+                let code = response.line.code.into_u16();
+                if matches!(code, 401 | 407) {
+                    let request = initiator.transaction().expect("INVITE was sent");
+                    if let Err(e) = call.auth.challenged(request.request(), &response) {
+                        media.stop().await;
+                        emit(&events, CallEvent::Notice(e.to_string()));
+                        return Err(EndReason::Failed(code));
+                    }
+                    send_invite(&mut initiator, &mut call.auth, &offer).await?;
+                    continue;
+                }
+                media.stop().await;
+                return Err(EndReason::from_status(code));
+            }
+            Step::Initiator(Ok(Response::Session(session, response))) => break (session, response),
+            Step::Initiator(Ok(Response::EarlyEvent)) => {}
+            Step::Initiator(Ok(Response::Finished)) => {
+                media.stop().await;
+                return Err(EndReason::Error(
+                    "the INVITE transaction ended without an answer".into(),
+                ));
+            }
+            Step::Early(Ok(EarlyResponse::Provisional(response, _))) => {
+                note_ringing(&response, &mut rang, &events);
+            }
+            Step::Early(Ok(EarlyResponse::Success(session, response))) => {
+                break (session, response)
+            }
+            Step::Early(Ok(EarlyResponse::Terminated)) | Step::Early(Err(_)) => {}
+        }
+    };
+
+    // Other early dialogs of a forked call lose.
+    for early in earlies {
+        tokio::spawn(early.cancel());
+    }
+    establish(
+        session,
+        answer,
+        initiator,
+        media,
+        early_media,
+        local_sdp,
+        commands,
+        events,
+        setup,
+    )
+    .await;
+    Ok(())
+}
+
+enum Step {
+    Initiator(Result<Response, ezk_sip_core::Error>),
+    Early(Result<EarlyResponse, ezk_sip_core::Error>),
+    Command(Option<CallCommand>),
+}
+
+/// The next response of any early dialog; earlies that finished are removed.
+async fn next_early(earlies: &mut Vec<Early>) -> Result<EarlyResponse, ezk_sip_core::Error> {
+    poll_fn(|cx| {
+        for i in 0..earlies.len() {
+            if let Poll::Ready(result) = earlies[i].poll_receive(cx) {
+                if matches!(
+                    result,
+                    Ok(EarlyResponse::Terminated) | Ok(EarlyResponse::Success(..))
+                ) {
+                    earlies.remove(i);
+                }
+                return Poll::Ready(result);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+async fn send_invite(
+    initiator: &mut InviteInitiator,
+    auth: &mut Authenticator,
+    offer: &Bytes,
+) -> Result<(), EndReason> {
+    let mut invite = initiator.create_invite();
+    invite.headers.insert_named(&sdp_content_type());
+    invite.body = offer.clone();
+    auth.authorize(&mut invite.headers);
+    initiator
+        .send_invite(invite)
+        .await
+        .map_err(|e| EndReason::Error(format!("cannot send the INVITE: {e}")))
+}
+
+fn contact_for(call: &OutgoingCall, local: SocketAddr) -> Result<Contact, EndReason> {
+    let transport = call
+        .contact_transport
+        .map(|t| format!(";transport={t}"))
+        .unwrap_or_default();
+    let text = format!("sip:{}@{local}{transport}", call.contact_user);
+    let uri: SipUri = text
+        .parse()
+        .map_err(|_| EndReason::Error(format!("bad contact {text}")))?;
+    Ok(Contact::new(NameAddr::uri(uri)))
+}
+
+fn note_ringing(response: &TsxResponse, rang: &mut bool, events: &EventSink) {
+    let code = response.line.code.into_u16();
+    if (180..=183).contains(&code) && !*rang {
+        *rang = true;
+        emit(events, CallEvent::Ringing);
+    }
+}
+
+/// A 183 with SDP carries early media (announcements, ring-back from the network).
+fn start_early_media(
+    response: &TsxResponse,
+    local_sdp: &LocalSdp,
+    media: &mut MediaSession,
+    setup: &CallSetup,
+    started: &mut bool,
+    events: &EventSink,
+) {
+    if *started {
+        return;
+    }
+    let Some(answer) = sdp_body(&response.headers, &response.body) else {
+        return;
+    };
+    match local_sdp.accept_answer(&answer) {
+        Ok(params) => match media.start(params, setup.audio.clone()) {
+            Ok(()) => *started = true,
+            Err(e) => emit(
+                events,
+                CallEvent::Notice(format!("early media failed: {e}")),
+            ),
+        },
+        Err(e) => tracing::debug!("ignoring unusable early SDP: {e}"),
+    }
+}
+
+/// ACKs the 200, starts (or updates) media and runs the session.
+#[allow(clippy::too_many_arguments)]
+async fn establish(
+    session: InviteSession,
+    answer: TsxResponse,
+    mut initiator: InviteInitiator,
+    mut media: MediaSession,
+    media_started: bool,
+    local_sdp: LocalSdp,
+    commands: mpsc::UnboundedReceiver<CallCommand>,
+    events: EventSink,
+    setup: CallSetup,
+) {
+    let mut session = session;
+    let ack = create_ack(&session.dialog, answer.base_headers.cseq.cseq).await;
+    let mut ack = match ack {
+        Ok(ack) => ack,
+        Err(e) => {
+            let _ = session.terminate().await;
+            media.stop().await;
+            emit(
+                &events,
+                CallEvent::Ended(EndReason::Error(format!("cannot build the ACK: {e}"))),
+            );
+            return;
+        }
+    };
+    if let Err(e) = session.endpoint.send_outgoing_request(&mut ack).await {
+        tracing::warn!("sending ACK failed: {e}");
+    }
+    initiator.set_acknowledge(&session, ack);
+    // Keep answering retransmitted 200s with the ACK while the call runs.
+    tokio::spawn(async move {
+        while let Ok(response) = initiator.receive().await {
+            match response {
+                Response::Finished | Response::Failure(_) => break,
+                Response::Session(mut other, _) => {
+                    let _ = other.terminate().await;
+                }
+                Response::Early(early, ..) => {
+                    tokio::spawn(early.cancel());
+                }
+                _ => {}
+            }
+        }
+    });
+
+    let params = sdp_body(&answer.headers, &answer.body)
+        .ok_or_else(|| "the answer has no SDP".to_string())
+        .and_then(|sdp| local_sdp.accept_answer(&sdp).map_err(|e| e.to_string()));
+    let params = match params {
+        Ok(params) => params,
+        Err(e) => {
+            let _ = session.terminate().await;
+            media.stop().await;
+            emit(&events, CallEvent::Ended(EndReason::Error(e)));
+            return;
+        }
+    };
+    let codec = params.codec;
+    let started = if media_started {
+        media.update(params);
+        Ok(())
+    } else {
+        media.start(params, setup.audio.clone())
+    };
+    if let Err(e) = started {
+        let _ = session.terminate().await;
+        media.stop().await;
+        emit(
+            &events,
+            CallEvent::Ended(EndReason::Error(format!("audio failed: {e}"))),
+        );
+        return;
+    }
+    emit(&events, CallEvent::Answered { codec });
+    session::run(session, media, local_sdp, commands, events).await;
+}

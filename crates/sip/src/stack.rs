@@ -1,0 +1,207 @@
+//! The SIP endpoint: listeners, ezk layers and the queue of new incoming calls.
+
+use async_trait::async_trait;
+use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
+use ezk_sip_types::{Method, StatusCode};
+use ezk_sip_ua::dialog::DialogLayer;
+use ezk_sip_ua::invite::InviteLayer;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Mutex};
+
+/// How the endpoint listens.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// UDP and TCP listen address.
+    pub listen: SocketAddr,
+    /// When the port is taken, try this many following ports (the embedded default uses
+    /// this so a second instance still starts).
+    pub try_next_ports: u16,
+    /// The User-Agent header value.
+    pub user_agent: String,
+}
+
+/// The endpoint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// No port in the allowed range was free.
+    #[error("cannot listen for SIP on {addr} (tried {tries} ports): {source}; set [sip] listen to a free address")]
+    Bind {
+        /// The first address tried.
+        addr: SocketAddr,
+        /// How many ports were tried.
+        tries: u16,
+        /// The last error.
+        source: std::io::Error,
+    },
+}
+
+/// A running SIP endpoint shared by all accounts and calls.
+pub struct SipStack {
+    endpoint: Endpoint,
+    listen: SocketAddr,
+    incoming: Mutex<mpsc::UnboundedReceiver<IncomingInvite>>,
+}
+
+impl SipStack {
+    /// Binds UDP and TCP on the same port and starts ezk's endpoint.
+    pub async fn start(config: StackConfig) -> Result<Arc<SipStack>, StackError> {
+        let listen = free_listen_address(config.listen, config.try_next_ports)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut builder = Endpoint::builder();
+        builder.user_agent(config.user_agent.clone());
+        builder.add_layer(DialogLayer::default());
+        builder.add_layer(InviteLayer::default());
+        builder.add_layer(IncomingLayer { invites: tx });
+        let bind_error = |source| StackError::Bind {
+            addr: listen,
+            tries: 1,
+            source,
+        };
+        builder.bind_udp(listen).await.map_err(bind_error)?;
+        builder.listen_tcp(listen).await.map_err(bind_error)?;
+        let endpoint = builder.build();
+        tracing::info!(%listen, "SIP listening on UDP and TCP");
+        Ok(Arc::new(SipStack {
+            endpoint,
+            listen,
+            incoming: Mutex::new(rx),
+        }))
+    }
+
+    /// The ezk endpoint, for building requests and transactions.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The address UDP and TCP listen on.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// Listen addresses with their transport, for status output.
+    pub fn listening(&self) -> Vec<String> {
+        vec![
+            format!("udp:{}", self.listen),
+            format!("tcp:{}", self.listen),
+        ]
+    }
+
+    /// Waits for the next new incoming INVITE.
+    pub async fn next_incoming(&self) -> Option<IncomingInvite> {
+        self.incoming.lock().await.recv().await
+    }
+}
+
+/// Finds a port where both UDP and TCP can bind, starting at `wanted`.
+fn free_listen_address(wanted: SocketAddr, extra: u16) -> Result<SocketAddr, StackError> {
+    let mut last_error = None;
+    for offset in 0..=extra {
+        let Some(port) = wanted.port().checked_add(offset) else {
+            break;
+        };
+        let candidate = SocketAddr::new(wanted.ip(), port);
+        let probe = UdpSocket::bind(candidate).and_then(|udp| {
+            let tcp = TcpListener::bind(candidate)?;
+            Ok((udp, tcp))
+        });
+        match probe {
+            Ok(_) => return Ok(candidate),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(StackError::Bind {
+        addr: wanted,
+        tries: extra + 1,
+        source: last_error.unwrap_or_else(|| std::io::Error::other("no port left")),
+    })
+}
+
+/// A new INVITE from outside any dialog, waiting for the engine to decide.
+pub struct IncomingInvite {
+    /// The ezk endpoint it arrived on.
+    pub endpoint: Endpoint,
+    /// The request itself.
+    pub request: IncomingRequest,
+}
+
+impl IncomingInvite {
+    /// Where the request came from (the proxy, for calls through a server).
+    pub fn source(&self) -> SocketAddr {
+        self.request.tp_info.source
+    }
+
+    /// The user part of the Request-URI: which of our identities is called.
+    pub fn called_user(&self) -> Option<String> {
+        crate::account::uri_user(&self.request.line.uri)
+    }
+
+    /// The caller's URI as text.
+    pub fn caller_uri(&self) -> String {
+        crate::account::uri_to_string(&self.request.base_headers.from.uri.uri)
+    }
+
+    /// The caller's user part (number or extension).
+    pub fn caller_number(&self) -> String {
+        crate::account::uri_user(&self.request.base_headers.from.uri.uri).unwrap_or_default()
+    }
+
+    /// The caller's display name, when sent.
+    pub fn caller_name(&self) -> Option<String> {
+        self.request
+            .base_headers
+            .from
+            .uri
+            .name
+            .as_ref()
+            .map(|n| n.to_string())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The SIP Call-ID.
+    pub fn call_id(&self) -> String {
+        self.request.base_headers.call_id.0.to_string()
+    }
+
+    /// Refuses the call without ringing, e.g. 403 for a ghost call or 486 when busy.
+    pub async fn reject(mut self, code: StatusCode) {
+        let response = self.endpoint.create_response(&self.request, code, None);
+        let tsx = self.endpoint.create_server_inv_tsx(&mut self.request);
+        if let Err(e) = tsx.respond_failure(response).await {
+            tracing::debug!("could not send {code:?} to a rejected INVITE: {e}");
+        }
+    }
+}
+
+/// Hands new INVITEs to the engine and answers out-of-dialog OPTIONS (keep-alive pings).
+struct IncomingLayer {
+    invites: mpsc::UnboundedSender<IncomingInvite>,
+}
+
+#[async_trait]
+impl Layer for IncomingLayer {
+    fn name(&self) -> &'static str {
+        "frontdesk-incoming"
+    }
+
+    async fn receive(&self, endpoint: &Endpoint, request: MayTake<'_, IncomingRequest>) {
+        let is_new = request.base_headers.to.tag.is_none();
+        if request.line.method == Method::INVITE && is_new {
+            let invite = IncomingInvite {
+                endpoint: endpoint.clone(),
+                request: request.take(),
+            };
+            if let Err(mpsc::error::SendError(invite)) = self.invites.send(invite) {
+                invite.reject(StatusCode::SERVICE_UNAVAILABLE).await;
+            }
+        } else if request.line.method == Method::OPTIONS && is_new {
+            let mut options = request.take();
+            let mut response = endpoint.create_response(&options, StatusCode::OK, None);
+            response.msg.headers.insert_named(endpoint.allowed());
+            let tsx = endpoint.create_server_tsx(&mut options);
+            if let Err(e) = tsx.respond(response).await {
+                tracing::debug!("could not answer OPTIONS: {e}");
+            }
+        }
+    }
+}
