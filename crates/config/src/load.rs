@@ -281,6 +281,16 @@ fn validate_account(
             ),
         ));
     }
+    if !(1..=3600).contains(&account.keepalive_seconds) {
+        return Err(invalid(
+            src,
+            path.key("keepalive_seconds"),
+            format!(
+                "keepalive_seconds = {} is out of range; use 1 to 3600",
+                account.keepalive_seconds
+            ),
+        ));
+    }
     if account.codecs.is_empty() {
         return Err(invalid(
             src,

@@ -123,6 +123,10 @@ pub struct AccountConfig {
     /// Codecs to offer, most preferred first; no duplicates.
     #[serde(default = "CodecName::default_preference")]
     pub codecs: Vec<CodecName>,
+    /// Seconds between keep-alives to the server (OPTIONS), which keep NAT bindings open
+    /// and notice a dead or restarted server; 1 to 3600.
+    #[serde(default = "default_keepalive_seconds")]
+    pub keepalive_seconds: u32,
 }
 
 impl AccountConfig {
@@ -143,6 +147,10 @@ impl AccountConfig {
 
 fn default_true() -> bool {
     true
+}
+
+fn default_keepalive_seconds() -> u32 {
+    30
 }
 
 fn default_register_expires() -> u32 {
