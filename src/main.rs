@@ -1,3 +1,57 @@
-fn main() {
-    println!("frontdesk");
+//! `frontdesk`: the headless daemon and the CLI that controls it.
+//!
+//! - `frontdesk daemon [--config FILE] [--control-listen ADDR]` runs the engine;
+//! - `frontdesk ctl [--config FILE] <verb> [--json]` sends one request to it;
+//! - `frontdesk account set-password <account> [--config FILE]` stores a password.
+//!
+//! Exit codes: 0 ok, 1 request refused, 2 usage or config error, 3 no daemon running.
+
+mod account;
+mod cli;
+mod ctl;
+mod daemon;
+mod failure;
+mod human;
+mod settings;
+
+use clap::Parser;
+use cli::{AccountCommand, Cli, Command};
+use failure::Failure;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits with 2, as the contract wants.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Account(AccountCommand::SetPassword { account, config }) => {
+            account::set_password(&account, config.as_deref())
+        }
+        Command::Ctl(args) => runtime().and_then(|rt| rt.block_on(ctl::run(args))),
+        Command::Daemon(args) => {
+            init_logging();
+            runtime().and_then(|rt| rt.block_on(daemon::run(args)))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("frontdesk: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Refused(format!("cannot start the async runtime: {e}")))
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -1,0 +1,153 @@
+//! The command line as clap sees it. This is the stable contract documented in the README:
+//! renaming a verb or flag here breaks users' scripts.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How many history rows `ctl history` shows without `--limit`.
+pub const DEFAULT_HISTORY_LIMIT: usize = 20;
+
+/// Frontdesk softphone and receptionist console: headless daemon and CLI.
+#[derive(Debug, Parser)]
+#[command(name = "frontdesk", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine (registrations, calls, history) until SIGINT or SIGTERM.
+    Daemon(DaemonArgs),
+    /// Control a running daemon.
+    Ctl(CtlArgs),
+    /// Manage account settings that do not belong in the config file.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+/// Arguments of `frontdesk daemon`.
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml, else built-in defaults.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Loopback address for the control API; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub control_listen: SocketAddr,
+}
+
+/// Arguments of `frontdesk ctl`.
+#[derive(Debug, Args)]
+pub struct CtlArgs {
+    /// Config file, used to find the daemon's data directory.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document (the API types as they are) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The request to send.
+    #[command(subcommand)]
+    pub verb: Verb,
+}
+
+/// The requests `frontdesk ctl` can send.
+#[derive(Debug, Subcommand)]
+pub enum Verb {
+    /// Show accounts, listen addresses and the number of calls.
+    Status,
+    /// Place a call to an extension, a phone number or a sip: URI.
+    Dial {
+        /// Whom to call, e.g. `101`, `+49 30 1234` or `sip:alice@example.com`.
+        target: String,
+        /// The account to call from; the first registered one by default.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// Answer a ringing call (the ringing one when CALL is left out).
+    Answer {
+        /// Call id from `ctl calls`.
+        call: Option<String>,
+    },
+    /// Hang up, cancel or decline a call (the obvious one when CALL is left out).
+    Hangup {
+        /// Call id from `ctl calls`.
+        call: Option<String>,
+    },
+    /// Send keypad input (digits, `*`, `#`) to a call.
+    Keys {
+        /// The keys to send, e.g. `*123#`.
+        sequence: String,
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+    },
+    /// List calls that have not ended.
+    Calls,
+    /// Show the newest calls of the history.
+    History {
+        /// How many calls to show.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_HISTORY_LIMIT)]
+        limit: usize,
+    },
+    /// Print events as JSON lines until interrupted.
+    Events,
+}
+
+/// `frontdesk account ...` commands.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Store an account's password in the OS keyring, read from stdin (first line).
+    SetPassword {
+        /// The account's name in the config file.
+        account: String,
+        /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_and_config_are_accepted_after_the_verb() {
+        let cli = Cli::try_parse_from([
+            "frontdesk",
+            "ctl",
+            "keys",
+            "*1#",
+            "c2",
+            "--json",
+            "--config",
+            "f.toml",
+        ])
+        .unwrap();
+        let Command::Ctl(ctl) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert!(ctl.json);
+        assert_eq!(ctl.config, Some(PathBuf::from("f.toml")));
+        assert!(
+            matches!(ctl.verb, Verb::Keys { ref sequence, call: Some(ref c) } if sequence == "*1#" && c == "c2")
+        );
+    }
+
+    #[test]
+    fn history_defaults_to_twenty() {
+        let cli = Cli::try_parse_from(["frontdesk", "ctl", "history"]).unwrap();
+        let Command::Ctl(ctl) = cli.command else {
+            panic!()
+        };
+        assert!(matches!(ctl.verb, Verb::History { limit: 20 }));
+    }
+}

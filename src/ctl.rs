@@ -1,0 +1,123 @@
+//! `frontdesk ctl`: one request to the running daemon, printed as text or JSON.
+
+use crate::cli::{CtlArgs, Verb};
+use crate::failure::Failure;
+use crate::{human, settings};
+use frontdesk_api::{ApiError, DialRequest};
+use frontdesk_control::ControlClient;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Runs one `ctl` verb against the daemon that serves the config's data directory.
+pub async fn run(args: CtlArgs) -> Result<(), Failure> {
+    let config = settings::load(args.config.as_deref())?;
+    let client = ControlClient::discover(&config.data.dir).await?;
+    let out = Output { json: args.json };
+    match args.verb {
+        Verb::Status => out.show(client.status().await, human::status),
+        Verb::Dial { target, account } => out.show(
+            client.dial(&DialRequest { target, account }).await,
+            human::call_line,
+        ),
+        Verb::Answer { call } => out.show(client.answer(call.as_deref()).await, human::call_line),
+        Verb::Hangup { call } => out.show(client.hangup(call.as_deref()).await, human::call_line),
+        Verb::Keys { sequence, call } => {
+            let sent = client
+                .keys(&sequence, call.as_deref())
+                .await
+                .map(|()| KeysSent {
+                    keys: sequence.clone(),
+                    call: call.clone(),
+                });
+            out.show(sent, |s| human::keys_sent(&s.keys, s.call.as_deref()))
+        }
+        Verb::Calls => out.show(client.calls().await, |c| human::calls(c)),
+        Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
+        Verb::Events => events(&client).await,
+    }
+}
+
+/// What `ctl keys --json` prints: the request that was carried out (the API answers nothing).
+#[derive(Serialize)]
+struct KeysSent {
+    keys: String,
+    call: Option<String>,
+}
+
+/// How results are printed.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// Prints a result as text or JSON. A refused request prints its message to stderr (by
+    /// the caller, via the returned failure) and, with `--json`, the `ApiError` to stdout, so
+    /// scripts always get one JSON document.
+    fn show<T: Serialize>(
+        &self,
+        result: Result<T, ApiError>,
+        text: impl FnOnce(&T) -> String,
+    ) -> Result<(), Failure> {
+        match result {
+            Ok(value) if self.json => print(&json(&value)),
+            Ok(value) => print(&text(&value)),
+            Err(error) => {
+                if self.json {
+                    print(&json(&error))?;
+                }
+                Err(error.into())
+            }
+        }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("api types always serialise");
+    text.push('\n');
+    text
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::Refused(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `ctl events`: one JSON object per line until Ctrl-C (exit 0) or the daemon stops (exit 3).
+async fn events(client: &ControlClient) -> Result<(), Failure> {
+    let mut events = client.events().await?;
+    loop {
+        let next = tokio::select! {
+            next = events.next() => next,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        match next {
+            Some(Ok(event)) => {
+                let line = serde_json::to_string(&event).expect("api events always serialise");
+                let mut stdout = io::stdout().lock();
+                if writeln!(stdout, "{line}")
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    // The reader went away (closed pipe): nothing left to do.
+                    return Ok(());
+                }
+            }
+            Some(Err(error)) => return Err(error.into()),
+            None => {
+                return Err(Failure::NoDaemon(format!(
+                    "the Frontdesk daemon at {} stopped; no more events",
+                    client.url()
+                )))
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! `frontdesk daemon`: the engine plus its control API, until SIGINT or SIGTERM.
+//!
+//! The engine crate is still being written, so it is an optional dependency for now: built
+//! with `--features frontdesk-engine` the daemon runs the real engine; without it, `daemon`
+//! only validates the config and says how to get a binary that runs.
+//! TODO(lead): once frontdesk-engine builds at HEAD, make the dependency non-optional and
+//! delete the `cfg` attributes and [`run`]'s fallback below.
+
+use crate::cli::DaemonArgs;
+use crate::failure::Failure;
+use crate::settings;
+
+/// Without the engine: checks the config, then explains that this build cannot run.
+#[cfg(not(feature = "frontdesk-engine"))]
+pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
+    settings::load(args.config.as_deref())?;
+    Err(Failure::Refused(
+        "this frontdesk binary was built without the engine; rebuild it with \
+         `cargo build --features frontdesk-engine`"
+            .to_owned(),
+    ))
+}
+
+/// Starts the engine and the control API, waits for a stop signal, then shuts both down:
+/// first the API (no new requests), then the engine (un-register, hang up).
+#[cfg(feature = "frontdesk-engine")]
+pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
+    use frontdesk_engine::Engine;
+    let config = settings::load(args.config.as_deref())?;
+    let data_dir = config.data.dir.clone();
+    let engine = Engine::start(config)
+        .await
+        .map_err(|e| Failure::Refused(format!("the engine did not start: {e:#}")))?;
+    let control =
+        match frontdesk_control::serve(engine.clone(), &data_dir, args.control_listen).await {
+            Ok(control) => control,
+            Err(e) => {
+                engine.shutdown().await;
+                return Err(Failure::Usage(e.to_string()));
+            }
+        };
+    tracing::info!(data_dir = %data_dir.display(), "Frontdesk daemon running; stop it with Ctrl-C or SIGTERM");
+
+    let signal = stop_signal().await;
+    tracing::info!("{signal}: shutting down");
+    if let Err(e) = control.shutdown().await {
+        tracing::warn!("could not remove the control files: {e}");
+    }
+    engine.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM; names the one that arrived.
+#[cfg(feature = "frontdesk-engine")]
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); stop with Ctrl-C");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
