@@ -49,6 +49,14 @@ impl Default for Setup<'_> {
 impl Frontdesk {
     /// Starts an engine; with a Kamailio, one account `office` registers there.
     pub async fn start(setup: Setup<'_>) -> Frontdesk {
+        // Engine logs show in a failing test's output (RUST_LOG=debug for more).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().unwrap();
         let mut toml = format!(
             "[sip]\nlisten = \"127.0.0.1:{}\"\n[audio]\nbackend = \"file\"\nrecord = \"rec-{{call}}.wav\"\n",

@@ -97,9 +97,7 @@ async fn run(
             | Step::Command(Some(CallCommand::Decline(_)))
             | Step::Command(None) => {
                 media.stop().await;
-                if let Err(e) = initiator.cancel().await {
-                    tracing::debug!("CANCEL got no clean answer: {e}");
-                }
+                cancel(&endpoint, initiator, earlies).await;
                 return Err(EndReason::Cancelled);
             }
             Step::Command(Some(CallCommand::Dtmf(digit))) if early_media => {
@@ -178,6 +176,102 @@ async fn run(
     )
     .await;
     Ok(())
+}
+
+/// Longest we wait for the INVITE to end after a CANCEL (RFC 3261 Timer B).
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(32);
+
+/// Cancels the pending INVITE and waits for it to end.
+///
+/// ezk's `InviteInitiator::cancel` sends the CANCEL in a new transaction with a new Via
+/// branch, which proxies cannot match to the INVITE (RFC 3261 9.1 wants the INVITE's branch),
+/// so we build it here from the INVITE itself. Its own 200 needs no handling; what matters
+/// is the INVITE's 487. A 200 that crossed the CANCEL is acknowledged and hung up.
+async fn cancel(
+    endpoint: &ezk_sip_core::Endpoint,
+    mut initiator: InviteInitiator,
+    mut earlies: Vec<Early>,
+) {
+    let Some(mut request) = initiator.transaction().map(|tsx| cancel_for(tsx.request())) else {
+        return;
+    };
+    let unreliable = request.parts.transport.is_udp();
+    let deadline = tokio::time::Instant::now() + CANCEL_WAIT;
+    let mut resend = tokio::time::interval(std::time::Duration::from_millis(500));
+    let mut sent = 0;
+    loop {
+        tokio::select! {
+            _ = resend.tick(), if sent == 0 || (unreliable && sent < 7) => {
+                sent += 1;
+                if let Err(e) = endpoint.send_outgoing_request(&mut request).await {
+                    tracing::debug!("sending CANCEL failed: {e}");
+                }
+            }
+            response = initiator.receive() => match response {
+                Ok(Response::Session(session, answer)) => return hang_up_crossed(session, answer).await,
+                Ok(Response::Early(early, ..)) => earlies.push(early),
+                Ok(Response::Provisional(_)) | Ok(Response::EarlyEvent) => {}
+                Ok(Response::Failure(_)) | Ok(Response::Finished) | Err(_) => return,
+            },
+            early = next_early(&mut earlies), if !earlies.is_empty() => {
+                if let Ok(EarlyResponse::Success(session, answer)) = early {
+                    return hang_up_crossed(session, answer).await;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => return,
+        }
+    }
+}
+
+/// A CANCEL matching `invite`: same Request-URI, top Via, From, To, Call-ID, Route and
+/// CSeq number (RFC 3261 9.1).
+fn cancel_for(
+    invite: &ezk_sip_core::transport::OutgoingRequest,
+) -> ezk_sip_core::transport::OutgoingRequest {
+    use ezk_sip_types::header::typed::CSeq;
+    use ezk_sip_types::{Method, Name};
+    let mut cancel = ezk_sip_core::Request::new(Method::CANCEL, invite.msg.line.uri.clone());
+    let mut via_copied = false;
+    for (name, value) in invite.msg.headers.iter() {
+        let keep = match name {
+            n if *n == Name::VIA => !std::mem::replace(&mut via_copied, true),
+            n => {
+                *n == Name::FROM
+                    || *n == Name::TO
+                    || *n == Name::CALL_ID
+                    || *n == Name::ROUTE
+                    || *n == Name::MAX_FORWARDS
+            }
+        };
+        if keep {
+            cancel.headers.insert(name.clone(), value.clone());
+        }
+    }
+    let number = invite
+        .msg
+        .headers
+        .get_named::<CSeq>()
+        .map(|c| c.cseq)
+        .unwrap_or(1);
+    cancel
+        .headers
+        .insert_named(&CSeq::new(number, Method::CANCEL));
+    ezk_sip_core::transport::OutgoingRequest {
+        msg: cancel,
+        parts: ezk_sip_core::transport::OutgoingParts {
+            transport: invite.parts.transport.clone(),
+            destination: invite.parts.destination,
+            buffer: Default::default(),
+        },
+    }
+}
+
+/// A 200 arrived although we cancelled: acknowledge it and hang up at once.
+async fn hang_up_crossed(mut session: InviteSession, answer: TsxResponse) {
+    if let Ok(mut ack) = create_ack(&session.dialog, answer.base_headers.cseq.cseq).await {
+        let _ = session.endpoint.send_outgoing_request(&mut ack).await;
+    }
+    let _ = session.terminate().await;
 }
 
 enum Step {
