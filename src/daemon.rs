@@ -1,31 +1,13 @@
 //! `frontdesk daemon`: the engine plus its control API, until SIGINT or SIGTERM.
-//!
-//! The engine crate is still being written, so it is an optional dependency for now: built
-//! with `--features frontdesk-engine` the daemon runs the real engine; without it, `daemon`
-//! only validates the config and says how to get a binary that runs.
-//! TODO(lead): once frontdesk-engine builds at HEAD, make the dependency non-optional and
-//! delete the `cfg` attributes and [`run`]'s fallback below.
 
 use crate::cli::DaemonArgs;
 use crate::failure::Failure;
 use crate::settings;
-
-/// Without the engine: checks the config, then explains that this build cannot run.
-#[cfg(not(feature = "frontdesk-engine"))]
-pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
-    settings::load(args.config.as_deref())?;
-    Err(Failure::Refused(
-        "this frontdesk binary was built without the engine; rebuild it with \
-         `cargo build --features frontdesk-engine`"
-            .to_owned(),
-    ))
-}
+use frontdesk_engine::Engine;
 
 /// Starts the engine and the control API, waits for a stop signal, then shuts both down:
 /// first the API (no new requests), then the engine (un-register, hang up).
-#[cfg(feature = "frontdesk-engine")]
 pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
-    use frontdesk_engine::Engine;
     let config = settings::load(args.config.as_deref())?;
     let data_dir = config.data.dir.clone();
     let engine = Engine::start(config)
@@ -52,7 +34,6 @@ pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
 }
 
 /// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM; names the one that arrived.
-#[cfg(feature = "frontdesk-engine")]
 async fn stop_signal() -> &'static str {
     #[cfg(unix)]
     {

@@ -466,7 +466,7 @@ async fn ctl_events_prints_json_lines_until_the_daemon_stops() {
     );
 }
 
-#[cfg(all(unix, feature = "frontdesk-engine"))]
+#[cfg(unix)]
 #[tokio::test]
 async fn the_daemon_serves_ctl_and_stops_cleanly_on_sigterm() {
     let home = Home::new();

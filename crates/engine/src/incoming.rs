@@ -79,6 +79,11 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         .unwrap_or_else(|| {
             crate::accounts::codecs_from(&frontdesk_config::CodecName::default_preference())
         });
+    if let Err((status, why)) = invite.precheck(&codecs) {
+        tracing::info!(source = %invite.source(), "refusing a call: {why}");
+        invite.reject(status).await;
+        return;
+    }
     let number = engine.calls.next_id();
     let party = Party {
         account,

@@ -127,6 +127,11 @@ impl CallHandle {
     }
 }
 
+/// The SDP offer in a request, if it carries one.
+pub(crate) fn sdp_offer_of(request: &ezk_sip_core::IncomingRequest) -> Option<String> {
+    session::sdp_body(&request.headers, &request.body)
+}
+
 /// The sending half of a call's events.
 pub type EventSink = mpsc::UnboundedSender<CallEvent>;
 

@@ -163,6 +163,30 @@ impl IncomingInvite {
         self.request.base_headers.call_id.0.to_string()
     }
 
+    /// Checks, before anything rings, that this INVITE can become a call with `codecs`:
+    /// it must be able to start a dialog (From tag, Contact) and carry an answerable offer.
+    /// The error is the status to refuse it with and why.
+    pub fn precheck(&self, codecs: &[frontdesk_media::Codec]) -> Result<(), (StatusCode, String)> {
+        use ezk_sip_types::header::typed::Contact;
+        if self.request.base_headers.from.tag.is_none() {
+            return Err((StatusCode::BAD_REQUEST, "the INVITE has no From tag".into()));
+        }
+        if self.request.headers.get_named::<Contact>().is_err() {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "the INVITE has no usable Contact".into(),
+            ));
+        }
+        if let Some(offer) = crate::call::sdp_offer_of(&self.request) {
+            let mut probe =
+                crate::sdp::LocalSdp::new(std::net::Ipv4Addr::LOCALHOST.into(), 9, codecs.to_vec());
+            probe
+                .answer(&offer)
+                .map_err(|e| (StatusCode::NOT_ACCEPTABLE_HERE, e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Refuses the call without ringing, e.g. 403 for a ghost call or 486 when busy.
     pub async fn reject(mut self, code: StatusCode) {
         let response = self.endpoint.create_response(&self.request, code, None);

@@ -41,17 +41,13 @@ async fn run(
     events: EventSink,
 ) -> Result<(), EndReason> {
     let local = advertised(setup.stack.listen_addr(), invite.source());
+    if let Err((status, why)) = invite.precheck(&setup.codecs) {
+        tracing::info!("refusing a call: {why}");
+        invite.reject(status).await;
+        return Err(EndReason::Failed(status.into_u16()));
+    }
     let offer = sdp_body(&invite.request.headers, &invite.request.body);
     let mut local_sdp = LocalSdp::new(local.ip(), 0, setup.codecs.clone());
-    // Refuse at once what we could never answer, before ringing.
-    if let Some(offer) = &offer {
-        if let Err(e) = local_sdp.answer(offer) {
-            tracing::info!("refusing a call: {e}");
-            invite.reject(StatusCode::NOT_ACCEPTABLE_HERE).await;
-            return Err(EndReason::Failed(488));
-        }
-    }
-
     let contact_text = format!("sip:{contact_user}@{local}");
     let contact_uri: SipUri = contact_text
         .parse()
@@ -64,8 +60,9 @@ async fn run(
     ) {
         Ok(dialog) => dialog,
         Err(e) => {
-            let invite = IncomingInvite { endpoint, request };
-            invite.reject(StatusCode::BAD_REQUEST).await;
+            IncomingInvite { endpoint, request }
+                .reject(StatusCode::BAD_REQUEST)
+                .await;
             return Err(EndReason::Error(format!("malformed INVITE: {e}")));
         }
     };

@@ -100,3 +100,10 @@ fn garbage_never_panics() {
     }
     let _ = ours.answer("v=0\r\nm=audio 99999999 RTP/AVP 300\r\n");
 }
+
+#[test]
+fn minimal_offer_from_a_scanner_parses() {
+    let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let (_, params) = local(vec![Codec::Pcmu]).answer(offer).unwrap();
+    assert_eq!(params.remote_rtp, "127.0.0.2:4000".parse().unwrap());
+}
