@@ -44,6 +44,23 @@ impl Engine {
                 .user_agent
                 .clone()
                 .unwrap_or_else(|| format!("Frontdesk/{}", env!("CARGO_PKG_VERSION"))),
+            extra_ca_files: config
+                .accounts
+                .iter()
+                .filter_map(|a| a.tls_ca_file.clone())
+                .collect(),
+            tls_listen: match (
+                &config.sip.listen_tls,
+                &config.sip.tls_cert,
+                &config.sip.tls_key,
+            ) {
+                (Some(addr), Some(cert), Some(key)) => Some(frontdesk_sip::TlsListen {
+                    addr: *addr,
+                    cert: cert.clone(),
+                    key: key.clone(),
+                }),
+                _ => None,
+            },
         })
         .await?;
         let (events, _) = broadcast::channel(1024);

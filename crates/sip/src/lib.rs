@@ -17,7 +17,8 @@ pub mod registration;
 mod request;
 pub mod sdp;
 mod stack;
+mod tls;
 
 pub use account::{AccountSpec, Transport};
 pub use request::RequestError;
-pub use stack::{IncomingInvite, SipStack, StackConfig, StackError};
+pub use stack::{IncomingInvite, SipStack, StackConfig, StackError, TlsListen};

@@ -19,11 +19,29 @@ pub struct StackConfig {
     pub try_next_ports: u16,
     /// The User-Agent header value.
     pub user_agent: String,
+    /// Extra CA certificates (PEM files) trusted for TLS, besides the system's.
+    pub extra_ca_files: Vec<std::path::PathBuf>,
+    /// TLS listener for incoming connections: address, certificate chain and key (PEM).
+    pub tls_listen: Option<TlsListen>,
+}
+
+/// A TLS listener's address and identity.
+#[derive(Debug, Clone)]
+pub struct TlsListen {
+    /// Where to accept TLS connections.
+    pub addr: SocketAddr,
+    /// PEM certificate chain.
+    pub cert: std::path::PathBuf,
+    /// PEM private key.
+    pub key: std::path::PathBuf,
 }
 
 /// The endpoint could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
+    /// The TLS set-up failed (unreadable CA, certificate or key).
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
     /// No port in the allowed range was free.
     #[error("cannot listen for SIP on {addr} (tried {tries} ports): {source}; set [sip] listen to a free address")]
     Bind {
@@ -40,6 +58,7 @@ pub enum StackError {
 pub struct SipStack {
     endpoint: Endpoint,
     listen: SocketAddr,
+    listening: Vec<String>,
     incoming: Mutex<mpsc::UnboundedReceiver<IncomingInvite>>,
 }
 
@@ -60,11 +79,28 @@ impl SipStack {
         };
         builder.bind_udp(listen).await.map_err(bind_error)?;
         builder.listen_tcp(listen).await.map_err(bind_error)?;
+        builder.use_rustls_connector(
+            crate::tls::connector(&config.extra_ca_files).map_err(StackError::Tls)?,
+        );
+        let mut listening = vec![format!("udp:{listen}"), format!("tcp:{listen}")];
+        if let Some(tls) = &config.tls_listen {
+            let acceptor = crate::tls::acceptor(&tls.cert, &tls.key).map_err(StackError::Tls)?;
+            builder
+                .listen_rustls(tls.addr, acceptor)
+                .await
+                .map_err(|source| StackError::Bind {
+                    addr: tls.addr,
+                    tries: 1,
+                    source,
+                })?;
+            listening.push(format!("tls:{}", tls.addr));
+        }
         let endpoint = builder.build();
-        tracing::info!(%listen, "SIP listening on UDP and TCP");
+        tracing::info!("SIP listening on {}", listening.join(", "));
         Ok(Arc::new(SipStack {
             endpoint,
             listen,
+            listening,
             incoming: Mutex::new(rx),
         }))
     }
@@ -81,10 +117,7 @@ impl SipStack {
 
     /// Listen addresses with their transport, for status output.
     pub fn listening(&self) -> Vec<String> {
-        vec![
-            format!("udp:{}", self.listen),
-            format!("tcp:{}", self.listen),
-        ]
+        self.listening.clone()
     }
 
     /// Waits for the next new incoming INVITE.
