@@ -1,6 +1,6 @@
 //! Passwords against the real OS keyring.
 //!
-//! Run through `crates/config/tests/with-keyring.sh` to get a private,
+//! Run through `scripts/with-keyring` to get a private,
 //! unlocked gnome-keyring; that script sets FRONTDESK_REQUIRE_KEYRING=1 so a
 //! missing Secret Service fails the test instead of skipping it.
 
@@ -20,7 +20,7 @@ fn keyring_available() -> bool {
         Err(err) => {
             eprintln!(
                 "NOTICE: keyring test skipped, no OS keyring reachable ({err}). \
-                 Run it as `crates/config/tests/with-keyring.sh cargo test -p \
+                 Run it as `scripts/with-keyring cargo test -p \
                  frontdesk-config --test keyring` to test against gnome-keyring."
             );
             false

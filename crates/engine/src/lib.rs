@@ -31,7 +31,7 @@ pub struct Engine {
 impl Engine {
     /// Opens the store, starts SIP on the configured address and registers every account.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Engine>> {
-        let history = History::open(&config.data.dir.join("frontdesk.sqlite3")).await?;
+        let history = History::open(&config.data.database_path()).await?;
         let stack = SipStack::start(StackConfig {
             listen: config.sip.listen,
             try_next_ports: if config.sip.listen_port_flexible {
