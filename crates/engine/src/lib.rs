@@ -5,6 +5,7 @@
 mod accounts;
 mod backend;
 mod calls;
+mod dial;
 mod history;
 mod incoming;
 
