@@ -1,0 +1,269 @@
+//! The real daemon and `frontdesk ctl` against real SIP software: Kamailio as registrar and
+//! baresip as the colleague. Also checks that a password never reaches the config file, the
+//! data directory or the logs, even at trace level.
+
+use frontdesk_testbed::{
+    assert_contains_tone, tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions,
+};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A daemon with its own config, data dir and log file.
+struct Daemon {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    child: Child,
+}
+
+impl Daemon {
+    /// Writes the config (`account` is TOML for one `[[account]]`), starts the daemon with
+    /// `env` set and logging at trace level into `daemon.log`.
+    async fn start(account: &str, env: &[(&str, &str)]) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        tone_wav(dir.path().join("mic.wav"), 700.0, 10.0, 16000).unwrap();
+        let port = frontdesk_testbed::free_port().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[sip]\nlisten = \"127.0.0.1:{port}\"\n[audio]\nbackend = \"file\"\nplay = \"mic.wav\"\nrecord = \"rec-{{call}}.wav\"\n[data]\ndir = \"data\"\n{account}"
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+        let mut command = Command::new(BIN);
+        command
+            .args(["daemon", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "trace")
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .kill_on_drop(true);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().unwrap();
+        Daemon { dir, config, child }
+    }
+
+    /// Runs `frontdesk ctl <args> --json` and parses its one JSON document.
+    async fn ctl(&self, args: &[&str]) -> Value {
+        let output = Command::new(BIN)
+            .arg("ctl")
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .arg("--json")
+            .env("HOME", self.dir.path())
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "ctl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// Polls `ctl <args>` until `check` holds.
+    async fn wait_for(&self, args: &[&str], check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let ready = Command::new(BIN)
+                .args(["ctl", "--config"])
+                .arg(&self.config)
+                .arg("status")
+                .env("HOME", self.dir.path())
+                .output()
+                .await
+                .unwrap();
+            if ready.status.success() {
+                let value = self.ctl(args).await;
+                if check(&value) {
+                    return value;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "ctl {args:?} never matched; log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default();
+        log.lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    async fn stop(mut self) -> tempfile::TempDir {
+        let pid = self.child.id().unwrap() as i32;
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            status.success(),
+            "daemon exit {status:?}; log:\n{}",
+            self.log_tail()
+        );
+        self.dir
+    }
+}
+
+fn account(k: &Kamailio, user: &str, password_env: Option<&str>) -> String {
+    let env = password_env
+        .map(|e| format!("password_env = \"{e}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[[account]]\nname = \"office\"\nuser = \"{user}\"\ndomain = \"{}\"\nregistrar = \"{}\"\ncodecs = [\"pcmu\"]\n{env}",
+        k.domain(),
+        k.addr()
+    )
+}
+
+fn registered(status: &Value) -> bool {
+    status["accounts"][0]["state"] == "registered"
+}
+
+/// Every file under `dir` (recursively) that contains `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn ctl_drives_a_real_call_and_the_password_stays_secret() {
+    let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    let user = "7319";
+    let password = Kamailio::password_for(user);
+    let daemon = Daemon::start(
+        &account(&k, user, Some("OFFICE_PASSWORD")),
+        &[("OFFICE_PASSWORD", &password)],
+    )
+    .await;
+    daemon.wait_for(&["status"], registered).await;
+
+    let scratch = tempfile::tempdir().unwrap();
+    let mut colleague = BaresipOptions::new("202");
+    colleague.registrar = Some(k.addr());
+    colleague.codecs = vec!["PCMU".into()];
+    colleague.auto_answer = true;
+    colleague.record = true;
+    colleague.play_wav = Some(scratch.path().join("colleague.wav"));
+    tone_wav(scratch.path().join("colleague.wav"), 1300.0, 10.0, 16000).unwrap();
+    let mut colleague = Baresip::start(colleague).await.unwrap();
+    colleague.wait_registered(WAIT).await.unwrap();
+
+    let call = daemon.ctl(&["dial", "202"]).await;
+    let id = call["id"].as_str().unwrap().to_string();
+    daemon
+        .wait_for(&["calls"], |calls| calls[0]["state"] == "active")
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    daemon.ctl(&["hangup", &id]).await;
+    colleague.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    let history = daemon
+        .wait_for(&["history"], |h| h[0]["end_reason"] == "local_hangup")
+        .await;
+    assert_eq!(history[0]["remote_number"], "202");
+    assert_contains_tone(colleague.last_recording(WAIT).await.unwrap(), 700.0);
+
+    let dir = daemon.stop().await;
+    assert!(
+        k.contacts(user).await.unwrap().is_empty(),
+        "SIGTERM must un-REGISTER"
+    );
+    let log = std::fs::read_to_string(dir.path().join("daemon.log")).unwrap();
+    assert!(
+        log.contains("REGISTER") && log.contains("Authorization"),
+        "the trace log must show the signalling"
+    );
+    assert_eq!(
+        files_containing(dir.path(), &password),
+        Vec::<PathBuf>::new(),
+        "the password leaked"
+    );
+    assert_contains_tone(dir.path().join(format!("rec-{id}.wav")), 1300.0);
+}
+
+#[tokio::test]
+async fn a_password_stored_in_the_keyring_is_used_for_registration() {
+    if std::env::var_os("FRONTDESK_REQUIRE_KEYRING").is_none()
+        && frontdesk_config::secrets::keyring_status().is_err()
+    {
+        eprintln!("no OS keyring here; run through scripts/with-keyring (CI does)");
+        return;
+    }
+    let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    let user = "7320";
+    let password = Kamailio::password_for(user);
+    let scratch = tempfile::tempdir().unwrap();
+    let name = format!("office-{}", std::process::id());
+    let config_text =
+        account(&k, user, None).replace("name = \"office\"", &format!("name = \"{name}\""));
+    let config = scratch.path().join("config.toml");
+    std::fs::write(&config, &config_text).unwrap();
+    let mut set = Command::new(BIN)
+        .args(["account", "set-password", &name, "--config"])
+        .arg(&config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    set.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .await
+        .unwrap();
+    let output = set.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&password));
+
+    let daemon = Daemon::start(&config_text, &[]).await;
+    daemon.wait_for(&["status"], registered).await;
+    let dir = daemon.stop().await;
+    frontdesk_config::secrets::delete_password(&name).unwrap();
+    assert_eq!(
+        files_containing(dir.path(), &password),
+        Vec::<PathBuf>::new(),
+        "the password leaked"
+    );
+}
