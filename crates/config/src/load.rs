@@ -61,6 +61,20 @@ impl Config {
         }
     }
 
+    /// The configuration a front end starts on, shared by `frontdesk daemon` and the desktop
+    /// app so both read the same file: `explicit` if given (a missing explicit file is an
+    /// error, since silently running on defaults would hide a typo in the path), else
+    /// [`Config::default_path`] if that file exists, else [`Config::embedded_default`].
+    pub fn load_preferred(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        match explicit {
+            Some(path) => Config::load(path),
+            None => match Config::default_path() {
+                Some(path) => Config::load_or_default(&path),
+                None => Config::embedded_default(),
+            },
+        }
+    }
+
     /// The account called `name`, if configured.
     pub fn account(&self, name: &str) -> Option<&AccountConfig> {
         self.accounts.iter().find(|a| a.name == name)
