@@ -52,11 +52,21 @@ async fn a_wrong_password_is_reported_clearly() {
 }
 
 #[tokio::test]
-async fn registers_again_after_the_registrar_restarts() {
+async fn registers_again_after_the_registrar_restarts_over_udp() {
+    registers_again_after_a_restart("udp").await;
+}
+
+#[tokio::test]
+async fn registers_again_after_the_registrar_restarts_over_tcp() {
+    registers_again_after_a_restart("tcp").await;
+}
+
+async fn registers_again_after_a_restart(transport: &str) {
     let mut k = Kamailio::start(KamailioOptions::default()).await.unwrap();
     let mut fd = Frontdesk::start(Setup {
         kamailio: Some(&k),
         keepalive_seconds: 1,
+        transport,
         ..Setup::default()
     })
     .await;

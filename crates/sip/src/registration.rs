@@ -228,6 +228,8 @@ impl Binding {
             .transport_param
             .map(|t| format!(";transport={t}"))
             .unwrap_or_default();
+        // Our Vias carry the address we advertise, never 0.0.0.0.
+        self.target.via_host_port = Some(local.into());
         let contact = format!("sip:{}@{local}{transport_suffix}", self.contact_user);
         self.contact = Some(
             contact
@@ -240,6 +242,11 @@ impl Binding {
 
     /// Sends REGISTER (or the removal); returns the lifetime the registrar granted.
     async fn register(&mut self, remove: bool) -> Result<Duration, String> {
+        self.register_once(remove, true).await
+    }
+
+    /// One REGISTER; `may_adopt` allows one more round with the address the server saw.
+    async fn register_once(&mut self, remove: bool, may_adopt: bool) -> Result<Duration, String> {
         self.connect().await?;
         let contact = Contact::new(NameAddr::uri(
             self.contact.clone().expect("connect sets it"),
@@ -282,6 +289,10 @@ impl Binding {
         .map_err(|e| describe_failure(&e))?;
         let code = response.line.code.into_u16();
         match code {
+            200..=299 if !remove && may_adopt && self.adopt_address_seen_by_server(&response) => {
+                tracing::info!("the server sees us at another address (NAT); registering that");
+                Box::pin(self.register_once(false, false)).await
+            }
             200..=299 => Ok(granted_expiry(&response, self.requested)),
             403 => {
                 Err("the server refused the account (403 Forbidden): check user and domain".into())
@@ -312,6 +323,44 @@ impl Binding {
         }
     }
 
+    /// Behind NAT the registrar sees another address than ours (`received`/`rport` in its
+    /// Via, RFC 3581). Over UDP the Contact must be that address, or calls never reach us.
+    /// Returns true when the Contact changed.
+    fn adopt_address_seen_by_server(
+        &mut self,
+        response: &ezk_sip_core::transaction::TsxResponse,
+    ) -> bool {
+        let (Some(contact), Some(via)) = (&self.contact, response.base_headers.via.first()) else {
+            return false;
+        };
+        if self.transport_param.is_some() {
+            return false;
+        }
+        let received = via
+            .params
+            .get_val("received")
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+        let rport = via
+            .params
+            .get_val("rport")
+            .and_then(|v| v.parse::<u16>().ok());
+        let (Some(ip), Some(port)) = (contact.host_port.ip(), contact.host_port.port) else {
+            return false;
+        };
+        let seen = SocketAddr::new(received.unwrap_or(ip), rport.unwrap_or(port));
+        if seen == SocketAddr::new(ip, port) {
+            return false;
+        }
+        let text = format!("sip:{}@{seen}", self.contact_user);
+        match text.parse() {
+            Ok(uri) => {
+                self.contact = Some(uri);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Waits while the binding holds: until it is time to refresh, a keep-alive finds the
     /// server gone, or the local address changed. Returns why it stopped holding.
     async fn hold(&mut self, granted: Duration, keepalive: Duration) -> &'static str {
@@ -337,8 +386,25 @@ impl Binding {
         }
     }
 
-    /// An OPTIONS ping to the next hop; any response proves it is alive.
+    /// A keep-alive to the next hop: over TCP/TLS a double CRLF on the connection (RFC 5626
+    /// 4.4.1; a dead connection fails to write), over UDP an OPTIONS whose answer, any answer,
+    /// proves the server is there and refreshes the NAT binding.
     async fn keepalive(&mut self) -> bool {
+        match &self.target.transport {
+            Some((transport, remote)) if !transport.is_udp() => {
+                let alive = transport.send(b"\r\n\r\n", *remote).await.is_ok();
+                let open = matches!(
+                    *transport.watch_state().borrow(),
+                    ezk_sip_core::transport::TransportState::Ok
+                );
+                alive && open
+            }
+            _ => self.options_ping().await,
+        }
+    }
+
+    /// OPTIONS to the registrar; any response counts.
+    async fn options_ping(&mut self) -> bool {
         let endpoint = self.stack.endpoint().clone();
         let (from, call_id, uri) = (
             self.from.clone(),
