@@ -1,0 +1,135 @@
+//! Helpers of the engine benchmark (`benches/engine.rs`): reading CPU time and
+//! memory of a process from `/proc`, medians, machine description.
+
+use std::path::Path;
+
+/// CPU time (user + system, all threads) a process has used so far, in
+/// seconds, from fields 14 and 15 of `/proc/PID/stat`.
+pub fn cpu_seconds(pid: u32) -> std::io::Result<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let ticks = parse_stat_ticks(&text).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("unexpected /proc/{pid}/stat: {text}"),
+        )
+    })?;
+    Ok(ticks as f64 / clock_ticks_per_second())
+}
+
+/// `utime + stime` in clock ticks from the text of `/proc/PID/stat`. The
+/// command name (field 2) may contain spaces and parentheses, so fields are
+/// counted after its last `)`.
+pub fn parse_stat_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // rest starts at field 3 (state); utime is field 14, stime field 15.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Kernel clock ticks per second (`sysconf(_SC_CLK_TCK)`, usually 100).
+pub fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
+    }
+}
+
+/// Resident set size (`VmRSS` of `/proc/PID/status`) in KiB.
+pub fn rss_kib(pid: u32) -> std::io::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_status_kib(&text, "VmRSS").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("no VmRSS in /proc/{pid}/status"),
+        )
+    })
+}
+
+/// Value of a `Name:   1234 kB` line of `/proc/PID/status`.
+pub fn parse_status_kib(status: &str, name: &str) -> Option<u64> {
+    status.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        if n != name {
+            return None;
+        }
+        v.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Median of the values (mean of the middle two for an even count); `NaN`
+/// for none.
+pub fn median(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// CPU model name from `/proc/cpuinfo` (`model name`), or `unknown`.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The 1-minute load average (first field of `/proc/loadavg`).
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Whether `path` is an executable file.
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_odd_command_name() {
+        let stat = "1234 (a) b (c)) S 1 1234 1234 0 -1 4194304 100 0 0 0 250 37 0 0 20 0 3 0 1 2 3";
+        assert_eq!(parse_stat_ticks(stat), Some(287));
+        assert_eq!(parse_stat_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn own_process_is_readable() {
+        let pid = std::process::id();
+        assert!(cpu_seconds(pid).unwrap() >= 0.0);
+        assert!(rss_kib(pid).unwrap() > 0);
+    }
+
+    #[test]
+    fn status_and_median() {
+        let s = "Name:\tx\nVmHWM:\t  900 kB\nVmRSS:\t  812 kB\n";
+        assert_eq!(parse_status_kib(s, "VmRSS"), Some(812));
+        assert_eq!(parse_status_kib(s, "VmSwap"), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+}
