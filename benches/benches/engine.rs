@@ -398,7 +398,9 @@ async fn frontdesk_call(
         idle_rss_kib: rss_kib(d.pid())?,
         ..Default::default()
     };
-    let call = d.ctl(&["dial", &k.aor(&callee.options().user)]).await?;
+    // A number, not a sip: URI: frontdesk sends numbers through the account's
+    // registrar, explicit URIs to their host.
+    let call = d.ctl(&["dial", &callee.options().user]).await?;
     let id = call["id"]
         .as_str()
         .ok_or("ctl dial gave no call id")?
@@ -524,6 +526,15 @@ fn version_of(bin: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Modification time of `path` in Unix seconds (when the binary was built), 0 if unknown.
+fn built_at(path: &Path) -> u64 {
+    path.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
 /// `baresip vX.Y.Z` from a baresip log.
 fn baresip_version(log: &str) -> String {
     log.split_whitespace()
@@ -555,20 +566,21 @@ async fn run(args: &Args) -> Res<()> {
     let wav_secs = args.seconds as f64 + 30.0;
     let mut calls: Vec<(&str, CallFigures, CallFigures)> = Vec::new();
     let mut bs_version = String::new();
-    for (codec, rate) in [("PCMU", 8000u32), ("opus", 48000)] {
+    // Numeric users: frontdesk dials numbers through the registrar.
+    for (n, codec, rate) in [(1, "PCMU", 8000u32), (2, "opus", 48000)] {
         let caller_wav = wavs.path().join(format!("caller-{rate}.wav"));
         let callee_wav = wavs.path().join(format!("callee-{rate}.wav"));
         tone_wav(&caller_wav, CALLER_TONE, wav_secs, rate)?;
         tone_wav(&callee_wav, CALLEE_TONE, wav_secs, rate)?;
         let lc = codec.to_lowercase();
-        let mut callee = start_callee(&k, &format!("callee-{lc}"), codec, &callee_wav).await?;
+        let mut callee = start_callee(&k, &format!("300{n}"), codec, &callee_wav).await?;
         bs_version = baresip_version(&callee.log());
         eprintln!("{codec}: frontdesk call, {} s ...", args.seconds);
         let fd = frontdesk_call(
             &bin,
             &k,
             &mut callee,
-            &format!("fd-{lc}"),
+            &format!("310{n}"),
             &lc,
             &caller_wav,
             args.seconds,
@@ -579,7 +591,7 @@ async fn run(args: &Args) -> Res<()> {
         let bs = baresip_call(
             &k,
             &mut callee,
-            &format!("bs-{lc}"),
+            &format!("320{n}"),
             codec,
             &caller_wav,
             args.seconds,
@@ -595,8 +607,8 @@ async fn run(args: &Args) -> Res<()> {
     let (mut fd_reg, mut bs_reg) = (Vec::new(), Vec::new());
     for i in 0..args.runs {
         // Interleaved, so drifting machine load affects both alike.
-        fd_reg.push(frontdesk_register_ms(&bin, &k, &format!("fd-reg-{i}"), &reg_wav).await?);
-        bs_reg.push(baresip_register_ms(&k, &format!("bs-reg-{i}"), &reg_wav).await?);
+        fd_reg.push(frontdesk_register_ms(&bin, &k, &format!("{}", 4000 + i), &reg_wav).await?);
+        bs_reg.push(baresip_register_ms(&k, &format!("{}", 5000 + i), &reg_wav).await?);
     }
     let load_end = load_average();
     drop(k);
@@ -695,7 +707,12 @@ async fn run(args: &Args) -> Res<()> {
         "unix_time": std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-        "frontdesk": {"binary": bin.display().to_string(), "version": fd_version, "profile": profile},
+        "frontdesk": {
+            "binary": bin.display().to_string(),
+            "version": fd_version,
+            "profile": profile,
+            "binary_mtime_unix": built_at(&bin),
+        },
         "baresip": bs_version,
         "machine": {"nproc": nproc, "cpu_model": model, "loadavg_start": load_start, "loadavg_end": load_end},
         "seconds": args.seconds,
