@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The class of a failed request; the HTTP API maps it to a status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The request itself is wrong (bad target, bad keys).
@@ -22,6 +23,7 @@ pub enum ErrorKind {
 
 /// A failed request: a class and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{message}")]
 pub struct ApiError {
     /// What kind of failure this is.

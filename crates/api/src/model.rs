@@ -7,6 +7,7 @@ pub type UnixMillis = i64;
 
 /// A snapshot of the whole engine, answered by `ctl status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     /// Version of the engine that answers, e.g. `0.1.0`.
     pub version: String,
@@ -20,6 +21,7 @@ pub struct Status {
 
 /// How far an account's registration has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// The account is configured with `register = false`.
@@ -36,6 +38,7 @@ pub enum RegistrationState {
 
 /// One account and its registration, as shown in the accounts panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountStatus {
     /// The account's configured name.
     pub name: String,
@@ -53,6 +56,7 @@ pub struct AccountStatus {
 
 /// Which side started a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallDirection {
     /// The far end called us.
@@ -63,6 +67,7 @@ pub enum CallDirection {
 
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
     /// Outgoing INVITE sent, no answer from the far end yet.
@@ -79,6 +84,7 @@ pub enum CallState {
 
 /// A live call, as listed by `ctl calls`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallInfo {
     /// Engine-local id used by `answer`, `hangup` and `keys` (e.g. `c3`).
     pub id: String,
@@ -109,6 +115,7 @@ pub struct CallInfo {
 
 /// One row of the call history, as listed by `ctl history`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     /// Row id in the history.
     pub id: i64,
@@ -136,6 +143,7 @@ pub struct HistoryEntry {
 
 /// What `ctl dial` asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DialRequest {
     /// An extension (`101`), a phone number (`+49 30 1234`) or a `sip:` URI.
     pub target: String,
@@ -145,6 +153,7 @@ pub struct DialRequest {
 
 /// Something that happened in the engine, pushed to `ctl events` and the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// An account's registration state changed.

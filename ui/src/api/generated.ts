@@ -1,0 +1,226 @@
+// GENERATED from crates/api by ts-rs; do not edit.
+// Regenerate: FRONTDESK_WRITE_TS=1 cargo test -p frontdesk-api --features ts --test typescript
+
+/**
+ * A snapshot of the whole engine, answered by `ctl status`.
+ */
+export type Status = { 
+/**
+ * Version of the engine that answers, e.g. `0.1.0`.
+ */
+version: string, 
+/**
+ * Local SIP listen addresses with their transport, e.g. `udp:0.0.0.0:5060`.
+ */
+listening: Array<string>, 
+/**
+ * One entry per configured account, in configuration order.
+ */
+accounts: Array<AccountStatus>, 
+/**
+ * Number of calls that have not ended.
+ */
+active_calls: number, };
+
+/**
+ * How far an account's registration has come.
+ */
+export type RegistrationState = "disabled" | "registering" | "registered" | "failed" | "unregistered";
+
+/**
+ * One account and its registration, as shown in the accounts panel.
+ */
+export type AccountStatus = { 
+/**
+ * The account's configured name.
+ */
+name: string, 
+/**
+ * Address of record, e.g. `sip:101@pbx.example.com`.
+ */
+aor: string, 
+/**
+ * `udp`, `tcp` or `tls`.
+ */
+transport: string, 
+/**
+ * Current registration state.
+ */
+state: RegistrationState, 
+/**
+ * Why the last attempt failed, in words a user can act on.
+ */
+reason: string | null, 
+/**
+ * When the state last changed.
+ */
+since: number, };
+
+/**
+ * Which side started a call.
+ */
+export type CallDirection = "incoming" | "outgoing";
+
+/**
+ * Where a call stands.
+ */
+export type CallState = "dialing" | "ringing" | "incoming" | "active" | "ended";
+
+/**
+ * A live call, as listed by `ctl calls`.
+ */
+export type CallInfo = { 
+/**
+ * Engine-local id used by `answer`, `hangup` and `keys` (e.g. `c3`).
+ */
+id: string, 
+/**
+ * The account the call belongs to; `None` for direct calls.
+ */
+account: string | null, 
+/**
+ * Who started the call.
+ */
+direction: CallDirection, 
+/**
+ * Current state.
+ */
+state: CallState, 
+/**
+ * The far end's SIP URI.
+ */
+remote_uri: string, 
+/**
+ * The user part of the far end's URI (extension or number).
+ */
+remote_number: string, 
+/**
+ * The far end's display name, when it sent one.
+ */
+remote_name: string | null, 
+/**
+ * Negotiated audio codec, once known (e.g. `opus`, `PCMU`).
+ */
+codec: string | null, 
+/**
+ * When the call was created.
+ */
+started_at: number, 
+/**
+ * When it was answered.
+ */
+answered_at: number | null, 
+/**
+ * When it ended.
+ */
+ended_at: number | null, 
+/**
+ * Stable reason string once ended: `local_hangup`, `remote_hangup`, `cancelled`,
+ * `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
+ */
+end_reason: string | null, };
+
+/**
+ * One row of the call history, as listed by `ctl history`.
+ */
+export type HistoryEntry = { 
+/**
+ * Row id in the history.
+ */
+id: number, 
+/**
+ * Who started the call.
+ */
+direction: CallDirection, 
+/**
+ * The account used, `None` for direct calls.
+ */
+account: string | null, 
+/**
+ * The far end's SIP URI.
+ */
+remote_uri: string, 
+/**
+ * The user part of the far end's URI.
+ */
+remote_number: string, 
+/**
+ * The far end's display name, when known.
+ */
+remote_name: string | null, 
+/**
+ * When the call was created.
+ */
+started_at: number, 
+/**
+ * When it was answered, if it was.
+ */
+answered_at: number | null, 
+/**
+ * When it ended.
+ */
+ended_at: number | null, 
+/**
+ * Talk time in whole seconds (answer to end); 0 when never answered.
+ */
+duration_seconds: number, 
+/**
+ * How the call ended (see [`CallInfo::end_reason`]).
+ */
+end_reason: string | null, };
+
+/**
+ * What `ctl dial` asks for.
+ */
+export type DialRequest = { 
+/**
+ * An extension (`101`), a phone number (`+49 30 1234`) or a `sip:` URI.
+ */
+target: string, 
+/**
+ * The account to call from; the first registered account when `None`.
+ */
+account: string | null, };
+
+/**
+ * Something that happened in the engine, pushed to `ctl events` and the UI.
+ */
+export type Event = { "type": "account", 
+/**
+ * The account after the change.
+ */
+account: AccountStatus, } | { "type": "call", 
+/**
+ * The call after the change.
+ */
+call: CallInfo, } | { "type": "dtmf", 
+/**
+ * The call it arrived on.
+ */
+call_id: string, 
+/**
+ * `0`-`9`, `*`, `#`, `A`-`D`.
+ */
+digit: string, } | { "type": "notice", 
+/**
+ * The message, in words a user can act on.
+ */
+message: string, };
+
+/**
+ * The class of a failed request; the HTTP API maps it to a status code.
+ */
+export type ErrorKind = "bad_request" | "not_found" | "conflict" | "unavailable" | "internal";
+
+/**
+ * A failed request: a class and a message for the user.
+ */
+export type ApiError = { 
+/**
+ * What kind of failure this is.
+ */
+kind: ErrorKind, 
+/**
+ * What went wrong and, where possible, what to do about it.
+ */
+message: string, };
