@@ -89,6 +89,11 @@ impl ManagedProcess {
         &self.log
     }
 
+    /// Process id (and process group id) of the program while it is managed.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Exit status if the program has exited (without waiting).
     pub(crate) fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {

@@ -25,7 +25,8 @@ async fn starts_answers_and_restarts_on_same_port() {
 
     // From a foreign domain it reaches the location lookup: unknown user, 404.
     // (The domain is only text in a header; nothing resolves it.)
-    let req = req.replace("<sip:testbed@{local}>", "<sip:testbed@outside.invalid>");
+    let req = options_request(k.addr(), Some("999"))
+        .replace("<sip:testbed@{local}>", "<sip:testbed@outside.invalid>");
     let resp = request_udp(k.addr(), &req, Duration::from_secs(3))
         .await
         .unwrap()

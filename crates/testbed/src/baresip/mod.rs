@@ -406,6 +406,11 @@ impl Baresip {
         }
     }
 
+    /// Process id of baresip (also its process group id) while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.pid()
+    }
+
     /// Stops baresip (SIGTERM to its process group, SIGKILL after 3 s).
     pub fn stop(&mut self) {
         self.proc.stop();

@@ -136,6 +136,11 @@ impl Kamailio {
         self.proc.as_mut().is_some_and(|p| p.try_status().is_none())
     }
 
+    /// Process id of the main Kamailio process (also its process group id).
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().and_then(ManagedProcess::pid)
+    }
+
     /// Stops Kamailio (SIGTERM to its process group, SIGKILL after 3 s).
     /// Registrations are lost: they live in memory only.
     pub fn stop(&mut self) {
