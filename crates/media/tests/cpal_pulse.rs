@@ -1,0 +1,172 @@
+//! The real cpal path: session A (file backend) sends a 1 kHz tone to
+//! session B, which plays it on the default cpal output device. The device is
+//! a PulseAudio null sink started by this test; its monitor is captured with
+//! `parecord` and must contain 1 kHz.
+//!
+//! Needs: apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins
+
+use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio, write_tone_wav};
+use frontdesk_media::{AudioConfig, Codec, MediaEvent, MediaParams, MediaSession};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PACKAGES: &str = "apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins";
+
+/// Kills (by pid) the processes this test started, even when it panics.
+struct Reaper(Vec<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for c in self.0.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn require(tool: &str) {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "`{tool}` is not installed; this test needs a PulseAudio null sink. Install with: {PACKAGES}");
+}
+
+fn start_pulseaudio(runtime_dir: &Path) -> Child {
+    let child = Command::new("pulseaudio")
+        .args([
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "-n",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=ci_null",
+        ])
+        .env("XDG_RUNTIME_DIR", runtime_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start pulseaudio ({e}); install with: {PACKAGES}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = Command::new("pactl")
+            .arg("info")
+            .env("XDG_RUNTIME_DIR", runtime_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ready {
+            return child;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pulseaudio did not come up within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpal_output_plays_the_remote_tone() {
+    require("pulseaudio");
+    require("parecord");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime_dir = dir.path().join("xdg");
+    std::fs::create_dir(&runtime_dir).unwrap();
+    // This test binary only contains this test, so changing the environment is safe;
+    // cpal's ALSA host reaches PulseAudio through Debian's 99-pulse.conf.
+    std::env::set_var("XDG_RUNTIME_DIR", &runtime_dir);
+    let mut reaper = Reaper(vec![start_pulseaudio(&runtime_dir)]);
+
+    let captured = dir.path().join("captured.wav");
+    let recorder = Command::new("parecord")
+        .args(["--device=ci_null.monitor", "--file-format=wav"])
+        .arg(&captured)
+        .env("XDG_RUNTIME_DIR", &runtime_dir)
+        .spawn()
+        .expect("start parecord");
+    let recorder_pid = recorder.id();
+    reaper.0.push(recorder);
+
+    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let tone = dir.path().join("tone.wav");
+    write_tone_wav(&tone, 1000.0, 1.0, 48_000).unwrap();
+    let mut a = MediaSession::bind(lo).await.unwrap();
+    let mut b = MediaSession::bind(lo).await.unwrap();
+    let mut b_events = b.events();
+    a.start(
+        MediaParams::new(b.local_rtp_addr(), Codec::Pcmu),
+        AudioConfig::File {
+            play: Some(tone),
+            record: None,
+        },
+    )
+    .unwrap();
+    b.start(
+        MediaParams::new(a.local_rtp_addr(), Codec::Pcmu),
+        // A missing named device must fall back to the default (the null sink).
+        AudioConfig::Cpal {
+            input_device: None,
+            output_device: Some("no such speaker".into()),
+        },
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stats = b.stats();
+    a.stop().await;
+    b.stop().await;
+    let mut fell_back = false;
+    while let Ok(ev) = b_events.try_recv() {
+        assert!(
+            !matches!(ev, MediaEvent::AudioDeviceError(_)),
+            "device error: {ev:?}"
+        );
+        fell_back |= matches!(
+            ev,
+            MediaEvent::AudioDeviceFallback {
+                direction: "output",
+                ..
+            }
+        );
+    }
+    assert!(
+        fell_back,
+        "no AudioDeviceFallback event for the missing output device"
+    );
+    assert!(stats.packets_received > 100, "{stats:?}");
+
+    // SIGINT lets parecord finish the WAV header.
+    let _ = Command::new("kill")
+        .args(["-INT", &recorder_pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while reaper.0[1].try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(reaper);
+
+    let (samples, rate) = read_wav_mono(&captured).expect("parecord output readable");
+    assert!(
+        samples.len() > rate as usize / 2,
+        "captured only {} samples",
+        samples.len()
+    );
+    let level = rms(&samples);
+    let ratio = tone_ratio(&samples, rate, 1000.0);
+    eprintln!(
+        "captured {} samples at {rate} Hz: rms {level}, 1 kHz ratio {ratio}",
+        samples.len()
+    );
+    assert!(
+        level > 0.02,
+        "null sink monitor is near-silent (rms {level})"
+    );
+    assert!(
+        ratio > 0.5,
+        "1 kHz holds only {ratio} of the captured energy"
+    );
+}
