@@ -99,11 +99,25 @@ impl AccountSpec {
     ///
     /// With an outbound proxy, extensions and numbers are addressed to the proxy's host so the
     /// request can be sent there without resolving the domain.
+    ///
+    /// A `sip:` URI in the account's own domain is a colleague's address and goes through the
+    /// proxy like an extension; URIs elsewhere are called as given.
+    // ezk's INVITE layer sends to the Request-URI's host, so reaching a foreign domain through
+    // the proxy needs a Route-aware initiator of our own; until then such calls go direct.
     pub fn target_uri(&self, target: &str) -> Result<SipUri, AddressError> {
         if let Some(uri) = explicit_uri(target)? {
-            return Ok(uri);
+            let in_our_domain = host_port_text(&uri).eq_ignore_ascii_case(&self.domain)
+                || host_text(&uri).eq_ignore_ascii_case(&self.domain);
+            return match (&self.proxy, uri_user(&uri)) {
+                (Some(_), Some(user)) if in_our_domain => self.via_next_hop(&user),
+                _ => Ok(uri),
+            };
         }
-        let number = dialable_number(target)?;
+        self.via_next_hop(&dialable_number(target)?)
+    }
+
+    /// `sip:user@<proxy or domain>` with the account's transport.
+    fn via_next_hop(&self, user: &str) -> Result<SipUri, AddressError> {
         let host = match &self.proxy {
             Some(proxy) => proxy
                 .trim_start_matches("sips:")
@@ -119,7 +133,7 @@ impl AccountSpec {
             .uri_param()
             .map(|t| format!(";transport={t}"))
             .unwrap_or_default();
-        parse_uri(&format!("sip:{number}@{host}{transport}"))
+        parse_uri(&format!("sip:{user}@{host}{transport}"))
     }
 }
 
@@ -210,6 +224,19 @@ mod tests {
     }
 
     #[test]
+    fn colleagues_addresses_in_our_domain_go_through_the_proxy() {
+        let a = account(Some("127.0.0.1:5070"), Transport::Udp);
+        assert_eq!(
+            print(&a.target_uri("sip:102@pbx.example.com").unwrap()),
+            "sip:102@127.0.0.1:5070"
+        );
+        assert_eq!(
+            print(&a.target_uri("sip:alice@elsewhere.example").unwrap()),
+            "sip:alice@elsewhere.example"
+        );
+    }
+
+    #[test]
     fn full_addresses_are_kept() {
         let a = account(None, Transport::Udp);
         assert_eq!(
@@ -244,6 +271,21 @@ pub fn uri_user(uri: &ezk_sip_types::uri::SipUri) -> Option<String> {
         SipUriUserPart::User(user) => Some(user.to_string()),
         SipUriUserPart::UserPw(user_pw) => Some(user_pw.user.to_string()),
     }
+}
+
+fn host_text(uri: &SipUri) -> String {
+    let printed = uri_to_string(&SipUri::new(uri.host_port.clone()));
+    let host_port = printed.trim_start_matches("sip:");
+    match uri.host_port.port {
+        Some(port) => host_port.trim_end_matches(&format!(":{port}")).to_string(),
+        None => host_port.to_string(),
+    }
+}
+
+fn host_port_text(uri: &SipUri) -> String {
+    uri_to_string(&SipUri::new(uri.host_port.clone()))
+        .trim_start_matches("sip:")
+        .to_string()
 }
 
 /// Prints a SIP URI the way it appears in headers.
