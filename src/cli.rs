@@ -38,6 +38,10 @@ pub struct DaemonArgs {
     /// Loopback address for the control API; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub control_listen: SocketAddr,
+    /// Serve the built web UI from DIR (e.g. ui/dist) at the control address; the daemon
+    /// logs the URL to open, and `frontdesk ctl ui-url` prints it.
+    #[arg(long, value_name = "DIR")]
+    pub ui: Option<PathBuf>,
 }
 
 /// Arguments of `frontdesk ctl`.
@@ -94,6 +98,8 @@ pub enum Verb {
     },
     /// Print events as JSON lines until interrupted.
     Events,
+    /// Print the web UI's address with its token (the daemon serves it with `--ui DIR`).
+    UiUrl,
 }
 
 /// `frontdesk account ...` commands.
@@ -149,5 +155,19 @@ mod tests {
             panic!()
         };
         assert!(matches!(ctl.verb, Verb::History { limit: 20 }));
+    }
+
+    #[test]
+    fn daemon_takes_a_ui_dir_and_ctl_has_ui_url() {
+        let cli = Cli::try_parse_from(["frontdesk", "daemon", "--ui", "ui/dist"]).unwrap();
+        let Command::Daemon(daemon) = cli.command else {
+            panic!()
+        };
+        assert_eq!(daemon.ui, Some(PathBuf::from("ui/dist")));
+        let cli = Cli::try_parse_from(["frontdesk", "ctl", "ui-url"]).unwrap();
+        let Command::Ctl(ctl) = cli.command else {
+            panic!()
+        };
+        assert!(matches!(ctl.verb, Verb::UiUrl));
     }
 }

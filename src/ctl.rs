@@ -34,6 +34,10 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
         Verb::Calls => out.show(client.calls().await, |c| human::calls(c)),
         Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
         Verb::Events => events(&client).await,
+        Verb::UiUrl => {
+            let url = client.ui_url();
+            out.show(Ok(UiUrl { url: url.clone() }), |_| format!("{url}\n"))
+        }
     }
 }
 
@@ -42,6 +46,12 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
 struct KeysSent {
     keys: String,
     call: Option<String>,
+}
+
+/// What `ctl ui-url --json` prints.
+#[derive(Serialize)]
+struct UiUrl {
+    url: String,
 }
 
 /// How results are printed.

@@ -13,14 +13,25 @@ pub async fn run(args: DaemonArgs) -> Result<(), Failure> {
     let engine = Engine::start(config)
         .await
         .map_err(|e| Failure::Refused(format!("the engine did not start: {e:#}")))?;
-    let control =
-        match frontdesk_control::serve(engine.clone(), &data_dir, args.control_listen).await {
-            Ok(control) => control,
-            Err(e) => {
-                engine.shutdown().await;
-                return Err(Failure::Usage(e.to_string()));
-            }
-        };
+    let control = match frontdesk_control::serve_with_ui(
+        engine.clone(),
+        &data_dir,
+        args.control_listen,
+        args.ui.as_deref(),
+    )
+    .await
+    {
+        Ok(control) => control,
+        Err(e) => {
+            engine.shutdown().await;
+            return Err(Failure::Usage(e.to_string()));
+        }
+    };
+    if let Some(url) = control.ui_url() {
+        // The token is in the fragment; the log is as private as the token file itself
+        // (both belong to the user running the daemon).
+        tracing::info!("web UI: open {url}");
+    }
     tracing::info!(data_dir = %data_dir.display(), "Frontdesk daemon running; stop it with Ctrl-C or SIGTERM");
 
     let signal = stop_signal().await;

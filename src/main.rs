@@ -1,6 +1,7 @@
 //! `frontdesk`: the headless daemon and the CLI that controls it.
 //!
-//! - `frontdesk daemon [--config FILE] [--control-listen ADDR]` runs the engine;
+//! - `frontdesk daemon [--config FILE] [--control-listen ADDR] [--ui DIR]` runs the engine
+//!   (and serves the web UI from DIR);
 //! - `frontdesk ctl [--config FILE] <verb> [--json]` sends one request to it;
 //! - `frontdesk account set-password <account> [--config FILE]` stores a password.
 //!

@@ -24,6 +24,12 @@ pub struct Endpoint {
     pub pid: u32,
 }
 
+/// The web UI's address for a daemon at `base_url`: the token rides in the fragment, which the
+/// page reads and the browser never sends to the server (so it stays out of request logs).
+pub fn ui_url(base_url: &str, token: &str) -> String {
+    format!("{}/#token={token}", base_url.trim_end_matches('/'))
+}
+
 /// Path of the token file for a data directory.
 pub fn token_path(data_dir: &Path) -> PathBuf {
     data_dir.join(TOKEN_FILE)

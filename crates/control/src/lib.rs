@@ -9,9 +9,16 @@
 //!
 //! Both are removed at shutdown (only if they still belong to this server).
 //!
+//! # Web UI
+//!
+//! [`serve_with_ui`] also serves a built web UI (a directory with `index.html`) at `/` and
+//! below, without a token. The page is opened as `http://127.0.0.1:PORT/#token=TOKEN`
+//! ([`ControlServer::ui_url`]) and takes the token from the fragment, which never reaches the
+//! server. Paths under `/api/` are never static files.
+//!
 //! # Authentication and origin
 //!
-//! Every request needs `Authorization: Bearer <token>` (401 otherwise). The two event routes
+//! Every API request needs `Authorization: Bearer <token>` (401 otherwise). The two event routes
 //! also accept `?token=<token>`, because browsers' `EventSource` and `WebSocket` cannot set
 //! headers. Requests with an `Origin` header other than the server's own are refused with 403,
 //! and no CORS headers are ever sent: only a web UI served by the daemon itself may use the API.
@@ -49,4 +56,6 @@ mod server;
 
 pub use client::{ControlClient, DiscoverError, EventStream};
 pub use error::{kind_for_status, status_for};
-pub use server::{serve, ControlServer, ServeError, CURRENT_CALL, DEFAULT_HISTORY_LIMIT};
+pub use server::{
+    serve, serve_with_ui, ControlServer, ServeError, CURRENT_CALL, DEFAULT_HISTORY_LIMIT,
+};

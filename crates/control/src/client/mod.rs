@@ -119,6 +119,12 @@ impl ControlClient {
         &self.url
     }
 
+    /// The web UI's address with this client's token (see [`crate::files::ui_url`]); the
+    /// daemon serves a page there only when it was started with a UI directory.
+    pub fn ui_url(&self) -> String {
+        files::ui_url(&self.url, &self.token)
+    }
+
     /// Accounts, listen addresses and the number of calls.
     pub async fn status(&self) -> Result<Status, ApiError> {
         self.json(Method::GET, "/status", None).await

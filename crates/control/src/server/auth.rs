@@ -23,12 +23,22 @@ const QUERY_TOKEN_PATHS: &[&str] = &["/api/v1/events", "/api/v1/events/ws"];
 #[derive(Clone)]
 pub(crate) struct Token(pub Arc<str>);
 
-/// Middleware: rejects cross-origin requests (403) and requests without the token (401).
+/// True for paths of the API; everything else is the static web UI (when one is served),
+/// which holds no secrets and must load before the page can read its token.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Middleware: rejects cross-origin requests (403) and requests without the token (401) to
+/// the API; static UI files pass.
 pub(crate) async fn require_token(
     State(token): State<Token>,
     request: Request,
     next: Next,
 ) -> Response {
+    if !is_api(request.uri().path()) {
+        return next.run(request).await;
+    }
     if !same_origin(request.headers()) {
         return HttpError::with_status(
             StatusCode::FORBIDDEN,
@@ -128,6 +138,15 @@ mod tests {
         assert_eq!(query_token(Some("a=1&token=xyz")).as_deref(), Some("xyz"));
         assert_eq!(query_token(Some("tokens=xyz")), None);
         assert_eq!(query_token(None), None);
+    }
+
+    #[test]
+    fn only_api_paths_are_protected() {
+        assert!(is_api("/api"));
+        assert!(is_api("/api/v1/status"));
+        assert!(!is_api("/"));
+        assert!(!is_api("/assets/index.js"));
+        assert!(!is_api("/apiary.html"));
     }
 
     #[test]

@@ -4,11 +4,12 @@
 mod auth;
 mod events;
 mod routes;
+mod ui;
 
 pub use routes::{CURRENT_CALL, DEFAULT_HISTORY_LIMIT};
 
 use crate::files::{self, Endpoint};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use frontdesk_api::Backend;
 use std::io;
@@ -39,6 +40,14 @@ pub enum ServeError {
         /// What the OS said.
         source: io::Error,
     },
+    /// The web UI directory given to [`serve_with_ui`] is not a built UI.
+    #[error("cannot serve the web UI from {}: {reason}; build it with `npm run build -w ui` and pass its dist folder to --ui", dir.display())]
+    UiDir {
+        /// The directory that was given.
+        dir: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The token or endpoint file could not be written.
     #[error("cannot write the control files into the data directory {}: {source}; check that it exists and is writable", dir.display())]
     DataDir {
@@ -62,6 +71,8 @@ pub struct ControlServer {
     local_addr: SocketAddr,
     endpoint: Endpoint,
     data_dir: PathBuf,
+    token: Arc<str>,
+    serves_ui: bool,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -74,8 +85,27 @@ pub async fn serve(
     data_dir: &Path,
     listen: SocketAddr,
 ) -> Result<ControlServer, ServeError> {
+    serve_with_ui(backend, data_dir, listen, None).await
+}
+
+/// Like [`serve`], and also serves the built web UI (`index.html` and its assets) from
+/// `ui_dir` at `/`. The static files need no token: they hold no secrets, and the page reads
+/// the token from its URL fragment (see [`ControlServer::ui_url`]), which browsers never send
+/// to the server. Everything under `/api/` still needs the token.
+pub async fn serve_with_ui(
+    backend: Arc<dyn Backend>,
+    data_dir: &Path,
+    listen: SocketAddr,
+    ui_dir: Option<&Path>,
+) -> Result<ControlServer, ServeError> {
     if !listen.ip().is_loopback() {
         return Err(ServeError::NotLoopback(listen));
+    }
+    if let Some(dir) = ui_dir {
+        ui::check_dir(dir).map_err(|reason| ServeError::UiDir {
+            dir: dir.to_owned(),
+            reason,
+        })?;
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -106,7 +136,8 @@ pub async fn serve(
         backend,
         shutdown: stopping.clone(),
     };
-    let app = router(state, auth::Token(token.into()));
+    let token: Arc<str> = token.into();
+    let app = router(state, auth::Token(token.clone()), ui_dir);
     let mut signal = stopping;
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -120,12 +151,14 @@ pub async fn serve(
         local_addr,
         endpoint,
         data_dir: data_dir.to_owned(),
+        token,
+        serves_ui: ui_dir.is_some(),
         stop,
         task: Some(task),
     })
 }
 
-fn router(state: AppState, token: auth::Token) -> Router {
+fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router {
     let api = Router::new()
         .route("/status", get(routes::status))
         .route("/calls", get(routes::calls).post(routes::dial))
@@ -138,11 +171,17 @@ fn router(state: AppState, token: auth::Token) -> Router {
         .route("/history", get(routes::history))
         .route("/events", get(events::sse))
         .route("/events/ws", get(events::websocket));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
-        .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::wrong_method)
-        .with_state(state)
+        // Unknown API paths answer JSON, not the UI's 404, even when a UI is served.
+        .route("/api", any(routes::not_found))
+        .route("/api/{*rest}", any(routes::not_found))
+        .method_not_allowed_fallback(routes::wrong_method);
+    let app = match ui_dir {
+        Some(dir) => app.fallback_service(ui::files(dir)),
+        None => app.fallback(routes::not_found),
+    };
+    app.with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             token,
             auth::require_token,
@@ -158,6 +197,13 @@ impl ControlServer {
     /// Base URL of the API, as written to `control.json`.
     pub fn url(&self) -> &str {
         &self.endpoint.url
+    }
+
+    /// The address to open in a browser, `http://127.0.0.1:PORT/#token=TOKEN`, when this
+    /// server serves the web UI.
+    pub fn ui_url(&self) -> Option<String> {
+        self.serves_ui
+            .then(|| files::ui_url(&self.endpoint.url, &self.token))
     }
 
     /// Stops accepting requests, ends event streams, waits briefly for requests in flight and
