@@ -8,6 +8,12 @@
 //!
 //! The protocol pieces ([`rtp`], [`rtcp`], [`jitter`], [`dtmf`], [`plc`]) are
 //! sans-IO so they can be tested with simulated time and fuzzed input.
+//!
+//! System packages (Debian): building needs `cmake` and a C compiler (the
+//! `opus` crate builds libopus from source), `pkg-config` and `libasound2-dev`
+//! (cpal/ALSA). The cpal integration test additionally needs `pulseaudio`,
+//! `pulseaudio-utils` and `libasound2-plugins`; it fails, naming them, when
+//! they are missing.
 
 pub mod audio;
 pub mod codec;

@@ -36,8 +36,10 @@ fn require(tool: &str) {
     assert!(ok, "`{tool}` is not installed; this test needs a PulseAudio null sink. Install with: {PACKAGES}");
 }
 
+// The child is returned to the caller, whose `Reaper` kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start_pulseaudio(runtime_dir: &Path) -> Child {
-    let child = Command::new("pulseaudio")
+    let mut child = Command::new("pulseaudio")
         .args([
             "--daemonize=no",
             "--exit-idle-time=-1",
@@ -62,10 +64,11 @@ fn start_pulseaudio(runtime_dir: &Path) -> Child {
         if ready {
             return child;
         }
-        assert!(
-            Instant::now() < deadline,
-            "pulseaudio did not come up within 10 s"
-        );
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pulseaudio did not come up within 10 s (is another instance using {runtime_dir:?}?)");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
