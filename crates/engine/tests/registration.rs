@@ -84,3 +84,48 @@ async fn registers_again_after_a_restart(transport: &str) {
     fd.wait_account(RegistrationState::Registered).await;
     k.wait_registered("101", WAIT).await.unwrap();
 }
+
+#[tokio::test]
+async fn registers_over_tls_with_a_verified_certificate() {
+    let k = Kamailio::start(KamailioOptions {
+        tls: true,
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        transport: "tls",
+        ..Setup::default()
+    })
+    .await;
+    fd.wait_account(RegistrationState::Registered).await;
+    let contacts = k.wait_registered("101", WAIT).await.unwrap();
+    assert!(
+        contacts.iter().any(|c| c.contains("transport=tls")),
+        "{contacts:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_server_certificate_is_refused() {
+    let k = Kamailio::start(KamailioOptions {
+        tls: true,
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        transport: "tls",
+        trust_test_ca: false,
+        ..Setup::default()
+    })
+    .await;
+    let reason = fd
+        .wait_account(RegistrationState::Failed)
+        .await
+        .unwrap_or_default();
+    assert!(reason.contains("cannot reach"), "{reason}");
+    assert!(k.contacts("101").await.unwrap().is_empty());
+}

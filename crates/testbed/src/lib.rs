@@ -22,6 +22,7 @@ mod ports;
 mod process;
 pub mod sip;
 pub mod sipp;
+pub mod tls;
 pub mod tone;
 mod workdir;
 
@@ -31,6 +32,7 @@ pub use kamailio::{Kamailio, KamailioOptions};
 pub use ports::free_port;
 pub use sip::send_raw_udp;
 pub use sipp::{Sipp, SippOutcome};
+pub use tls::TestCertificates;
 pub use tone::{assert_contains_tone, tone_wav, ToneReport};
 
 /// The loopback address every harness process listens on.

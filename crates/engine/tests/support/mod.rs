@@ -30,6 +30,8 @@ pub struct Setup<'a> {
     pub codecs: &'a [&'a str],
     pub play: Option<PathBuf>,
     pub keepalive_seconds: u32,
+    /// With transport "tls": trust the Kamailio's test CA.
+    pub trust_test_ca: bool,
 }
 
 impl Default for Setup<'_> {
@@ -42,6 +44,7 @@ impl Default for Setup<'_> {
             codecs: &["opus", "g722", "pcmu", "pcma"],
             play: None,
             keepalive_seconds: 30,
+            trust_test_ca: true,
         }
     }
 }
@@ -78,11 +81,17 @@ impl Frontdesk {
                 "[[account]]\nname = \"office\"\nuser = \"{}\"\ndomain = \"{}\"\nregistrar = \"{}\"\ntransport = \"{}\"\npassword_env = \"{env}\"\nkeepalive_seconds = {}\ncodecs = [{}]\n",
                 setup.user,
                 k.domain(),
-                k.addr(),
+                match setup.transport {
+                    "tls" => k.tls_addr().expect("start Kamailio with tls: true"),
+                    _ => k.addr(),
+                },
                 setup.transport,
                 setup.keepalive_seconds,
                 codecs.join(", ")
             );
+            if let (Some(certs), true) = (k.certificates(), setup.trust_test_ca) {
+                toml += &format!("tls_ca_file = \"{}\"\n", certs.ca.display());
+            }
         }
         let config = Config::from_str_with_base(&toml, dir.path()).unwrap();
         let engine = Engine::start(config).await.unwrap();

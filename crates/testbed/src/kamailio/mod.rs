@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 use crate::process::{find_program, tail, ManagedProcess};
 use crate::sip::{header_values, options_request, request_udp, status_code, unique_token};
 use crate::workdir::WorkDir;
-use crate::{free_port, Error, Result, LOOPBACK};
+use crate::{free_port, Error, Result, TestCertificates, LOOPBACK};
+
+/// Where Debian's kamailio-tls-modules puts the TLS module.
+const TLS_MODULE: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so";
 
 /// Settings of a [`Kamailio`] instance. `Default` suits most tests.
 #[derive(Debug, Clone)]
@@ -33,6 +36,9 @@ pub struct KamailioOptions {
     pub no_answer_timeout: Duration,
     /// How long [`Kamailio::start`] waits for it to answer OPTIONS (default 15 s).
     pub start_timeout: Duration,
+    /// Also listen for TLS on another free port, with a certificate for 127.0.0.1 signed by
+    /// a fresh test CA ([`Kamailio::certificates`]). Needs `kamailio-tls-modules`.
+    pub tls: bool,
 }
 
 impl Default for KamailioOptions {
@@ -43,6 +49,7 @@ impl Default for KamailioOptions {
             reply_timeout: Duration::from_secs(5),
             no_answer_timeout: Duration::from_secs(60),
             start_timeout: Duration::from_secs(15),
+            tls: false,
         }
     }
 }
@@ -56,6 +63,7 @@ pub struct Kamailio {
     log: PathBuf,
     program: PathBuf,
     proc: Option<ManagedProcess>,
+    tls: Option<(u16, TestCertificates)>,
     // Last field: removed after the process is stopped.
     dir: WorkDir,
 }
@@ -68,11 +76,34 @@ impl Kamailio {
         let dir = WorkDir::new("kamailio")?;
         let port = free_port()?;
         let secret = format!("fdtb{}", unique_token());
+        let tls = if opts.tls {
+            find_program("kamailio", "kamailio-tls-modules")?;
+            if !Path::new(TLS_MODULE).exists() {
+                return Err(Error::NotInstalled {
+                    program: TLS_MODULE,
+                    package: "kamailio-tls-modules",
+                });
+            }
+            let certificates = TestCertificates::generate(dir.path(), &LOOPBACK.to_string())?;
+            Some((free_port()?, certificates))
+        } else {
+            None
+        };
+        let tls_cfg = match &tls {
+            Some((_, certs)) => {
+                Some(dir.write("tls.cfg", &config::tls_cfg(&certs.cert, &certs.key))?)
+            }
+            None => None,
+        };
         let cfg_text = config::render(&config::ConfigInput {
             opts: &opts,
             ip: &LOOPBACK.to_string(),
             port,
             secret: &secret,
+            tls: tls
+                .as_ref()
+                .zip(tls_cfg.as_deref())
+                .map(|((port, _), cfg)| (*port, cfg)),
         });
         let cfg = dir.write("kamailio.cfg", &cfg_text)?;
         let log = dir.path().join("kamailio.log");
@@ -85,10 +116,23 @@ impl Kamailio {
             log,
             program,
             proc: None,
+            tls,
             dir,
         };
         k.launch().await?;
         Ok(k)
+    }
+
+    /// `127.0.0.1:<TLS port>` when started with [`KamailioOptions::tls`].
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls
+            .as_ref()
+            .map(|(port, _)| SocketAddr::from((LOOPBACK, *port)))
+    }
+
+    /// The test CA and server certificate of the TLS listener.
+    pub fn certificates(&self) -> Option<&TestCertificates> {
+        self.tls.as_ref().map(|(_, certs)| certs)
     }
 
     /// The password the configuration expects for `user`: `"pw-" + user`.
