@@ -14,8 +14,10 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Payload type we offer for Opus (dynamic range).
 const OPUS_PT: u8 = 111;
-/// Payload type we offer for RFC 4733 telephone-event.
+/// Payload types we offer for RFC 4733 telephone-event, at 8 kHz and (with Opus) 48 kHz:
+/// events use the audio codec's RTP clock.
 const TELEPHONE_EVENT_PT: u8 = 101;
+const TELEPHONE_EVENT_48K_PT: u8 = 102;
 /// Packet time we send and ask for.
 const PTIME_MS: u32 = 20;
 
@@ -71,7 +73,11 @@ impl LocalSdp {
             .iter()
             .map(|codec| (offer_payload_type(*codec), *codec))
             .collect();
-        self.print(&formats, Some(TELEPHONE_EVENT_PT), direction)
+        let mut events = vec![(TELEPHONE_EVENT_PT, 8000)];
+        if self.codecs.contains(&Codec::Opus) {
+            events.push((TELEPHONE_EVENT_48K_PT, 48000));
+        }
+        self.print(&formats, &events, direction)
     }
 
     /// Answers a far-end offer: picks the first of our codecs that they offer, keeps their
@@ -84,8 +90,15 @@ impl LocalSdp {
             .find_map(|codec| remote.payload_type_for(*codec).map(|pt| (pt, *codec)))
             .ok_or_else(|| SdpError::NoCommonCodec(remote.describe_formats()))?;
         let direction = local_direction_for(remote.direction);
-        let answer = self.print(&[(payload_type, codec)], remote.telephone_event, direction);
-        Ok((answer, remote.params(codec, payload_type, direction)))
+        let params = remote.params(codec, payload_type, direction);
+        let events: Vec<(u8, u32)> = remote
+            .telephone_events
+            .iter()
+            .copied()
+            .filter(|(pt, _)| Some(*pt) == params.telephone_event_pt)
+            .collect();
+        let answer = self.print(&[(payload_type, codec)], &events, direction);
+        Ok((answer, params))
     }
 
     /// Reads the far end's answer to our offer: the codec is their first format that we offered.
@@ -102,13 +115,13 @@ impl LocalSdp {
     fn print(
         &mut self,
         formats: &[(u8, Codec)],
-        dtmf_pt: Option<u8>,
+        events: &[(u8, u32)],
         direction: Direction,
     ) -> String {
         self.version += 1;
         let family = if self.ip.is_ipv4() { "IP4" } else { "IP6" };
         let mut pts: Vec<String> = formats.iter().map(|(pt, _)| pt.to_string()).collect();
-        pts.extend(dtmf_pt.map(|pt| pt.to_string()));
+        pts.extend(events.iter().map(|(pt, _)| pt.to_string()));
         let mut sdp = String::new();
         let _ = write!(
             sdp,
@@ -134,10 +147,10 @@ impl LocalSdp {
                 let _ = write!(sdp, "a=fmtp:{pt} {fmtp}\r\n");
             }
         }
-        if let Some(pt) = dtmf_pt {
+        for (pt, rate) in events {
             let _ = write!(
                 sdp,
-                "a=rtpmap:{pt} telephone-event/8000\r\na=fmtp:{pt} 0-16\r\n"
+                "a=rtpmap:{pt} telephone-event/{rate}\r\na=fmtp:{pt} 0-16\r\n"
             );
         }
         let _ = write!(
@@ -179,7 +192,8 @@ struct RemoteAudio {
     /// Each offered payload type with the codec it maps to, if we know it.
     formats: Vec<(u8, Option<Codec>)>,
     names: Vec<String>,
-    telephone_event: Option<u8>,
+    /// telephone-event payload types with their clock rates.
+    telephone_events: Vec<(u8, u32)>,
     direction: SdpDirection,
     ptime_ms: Option<u32>,
 }
@@ -220,12 +234,12 @@ impl RemoteAudio {
         });
         let mut formats = Vec::new();
         let mut names = Vec::new();
-        let mut telephone_event = None;
+        let mut telephone_events = Vec::new();
         for &pt in &media.media.fmts {
             let rtpmap = media.rtpmap.iter().find(|map| map.payload == pt);
             let codec = match rtpmap {
                 Some(map) if map.encoding.eq_ignore_ascii_case("telephone-event") => {
-                    telephone_event.get_or_insert(pt);
+                    telephone_events.push((pt, map.clock_rate));
                     continue;
                 }
                 Some(map) => {
@@ -244,7 +258,7 @@ impl RemoteAudio {
             rtcp,
             formats,
             names,
-            telephone_event,
+            telephone_events,
             direction: effective_direction(&sdp, media),
             ptime_ms: ptime(media),
         })
@@ -271,7 +285,13 @@ impl RemoteAudio {
             remote_rtcp: self.rtcp,
             codec,
             payload_type,
-            telephone_event_pt: self.telephone_event,
+            // Events must run on the codec's clock; take another rate only if nothing fits.
+            telephone_event_pt: self
+                .telephone_events
+                .iter()
+                .find(|(_, rate)| *rate == codec.rtp_clock_rate())
+                .or(self.telephone_events.first())
+                .map(|(pt, _)| *pt),
             ptime_ms: self
                 .ptime_ms
                 .filter(|p| (10..=120).contains(p))

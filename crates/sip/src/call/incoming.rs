@@ -7,8 +7,9 @@ use crate::net::advertised;
 use crate::sdp::LocalSdp;
 use crate::IncomingInvite;
 use bytes::Bytes;
-use ezk_sip_types::header::typed::Contact;
+use ezk_sip_types::header::typed::{Contact, FromTo};
 use ezk_sip_types::uri::{NameAddr, SipUri};
+use ezk_sip_types::Name;
 use ezk_sip_types::StatusCode;
 use ezk_sip_ua::dialog::Dialog;
 use ezk_sip_ua::invite::acceptor::InviteAcceptor;
@@ -66,11 +67,21 @@ async fn run(
             return Err(EndReason::Error(format!("malformed INVITE: {e}")));
         }
     };
+    // The 180 carries our To tag so the caller gets an early dialog (RFC 3261 12.1.1);
+    // ezk only adds it to 2xx responses.
+    let local_tag = dialog.local_fromto.tag.clone();
     let mut acceptor = InviteAcceptor::new(dialog, request);
-    let ringing = acceptor
+    let mut ringing = acceptor
         .create_response(StatusCode::RINGING, None)
         .await
         .map_err(|e| EndReason::Error(e.to_string()))?;
+    let tagged = ringing
+        .msg
+        .headers
+        .edit(Name::TO, |to: &mut FromTo| to.tag.clone_from(&local_tag));
+    if let Err(e) = tagged {
+        tracing::debug!("could not tag the 180: {e}");
+    }
     acceptor
         .respond_provisional(ringing)
         .await

@@ -10,7 +10,6 @@ use bytes::Bytes;
 use ezk_sip_core::transaction::TsxResponse;
 use ezk_sip_types::header::typed::Contact;
 use ezk_sip_types::uri::{NameAddr, SipUri};
-use ezk_sip_ua::invite::create_ack;
 use ezk_sip_ua::invite::initiator::{Early, EarlyResponse, InviteInitiator, Response};
 use ezk_sip_ua::invite::session::InviteSession;
 use frontdesk_media::{Direction, MediaSession};
@@ -266,9 +265,27 @@ fn cancel_for(
     }
 }
 
+/// The ACK for a 2xx to our INVITE.
+///
+/// ezk's `create_ack` takes a fresh CSeq from the dialog before overwriting it with the
+/// INVITE's, so the next request (BYE) would skip a number; peers that insist on consecutive
+/// CSeqs (ezk's own dialog layer does) then hold that BYE forever. Give the number back.
+async fn ack_for(
+    session: &InviteSession,
+    answer: &TsxResponse,
+) -> Result<ezk_sip_core::transport::OutgoingRequest, ezk_sip_core::Error> {
+    let ack =
+        ezk_sip_ua::invite::create_ack(&session.dialog, answer.base_headers.cseq.cseq).await?;
+    session
+        .dialog
+        .local_cseq
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(ack)
+}
+
 /// A 200 arrived although we cancelled: acknowledge it and hang up at once.
 async fn hang_up_crossed(mut session: InviteSession, answer: TsxResponse) {
-    if let Ok(mut ack) = create_ack(&session.dialog, answer.base_headers.cseq.cseq).await {
+    if let Ok(mut ack) = ack_for(&session, &answer).await {
         let _ = session.endpoint.send_outgoing_request(&mut ack).await;
     }
     let _ = session.terminate().await;
@@ -375,7 +392,7 @@ async fn establish(
     setup: CallSetup,
 ) {
     let mut session = session;
-    let ack = create_ack(&session.dialog, answer.base_headers.cseq.cseq).await;
+    let ack = ack_for(&session, &answer).await;
     let mut ack = match ack {
         Ok(ack) => ack,
         Err(e) => {

@@ -12,9 +12,10 @@ a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/800
 fn our_offer_lists_codecs_in_preference_order_with_telephone_event() {
     let offer = local(vec![Codec::G722, Codec::Opus, Codec::Pcmu]).offer(Direction::SendRecv);
     assert!(
-        offer.contains("m=audio 40000 RTP/AVP 9 111 0 101\r\n"),
+        offer.contains("m=audio 40000 RTP/AVP 9 111 0 101 102\r\n"),
         "{offer}"
     );
+    assert!(offer.contains("a=rtpmap:102 telephone-event/48000\r\n"));
     assert!(offer.contains("a=rtpmap:111 opus/48000/2\r\n"));
     assert!(offer.contains("a=rtpmap:9 G722/8000\r\n"));
     assert!(offer.contains("a=rtpmap:101 telephone-event/8000\r\n"));
@@ -106,4 +107,22 @@ fn minimal_offer_from_a_scanner_parses() {
     let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
     let (_, params) = local(vec![Codec::Pcmu]).answer(offer).unwrap();
     assert_eq!(params.remote_rtp, "127.0.0.2:4000".parse().unwrap());
+}
+
+#[test]
+fn telephone_events_follow_the_codec_clock() {
+    let offer = BARESIP_OFFER
+        .replace("96 0 8 101", "96 0 8 101 97")
+        .replace("a=ptime", "a=rtpmap:97 telephone-event/48000\r\na=ptime");
+    let (answer, params) = local(vec![Codec::Opus]).answer(&offer).unwrap();
+    assert_eq!(params.telephone_event_pt, Some(97));
+    assert!(
+        answer.contains("m=audio 40000 RTP/AVP 96 97\r\n"),
+        "{answer}"
+    );
+    let (_, params) = local(vec![Codec::Pcmu]).answer(&offer).unwrap();
+    assert_eq!(params.telephone_event_pt, Some(101));
+    // Only an 8 kHz event with Opus: better that than no keypad at all.
+    let (_, params) = local(vec![Codec::Opus]).answer(BARESIP_OFFER).unwrap();
+    assert_eq!(params.telephone_event_pt, Some(101));
 }
