@@ -1,0 +1,174 @@
+// Processes for the browser E2E test: the real daemon, sipp phones and headless Chromium.
+// Every process started here is tracked and killed by `stopAll`, also when a test fails.
+import { spawn, execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { createSocket } from "node:dgram";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+export const UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const REPO = resolve(UI_DIR, "..");
+
+/** The daemon binary `npm run e2e` builds: $FRONTDESK_BIN, else $CARGO_TARGET_DIR/debug/frontdesk. */
+export const DAEMON_BIN =
+  process.env.FRONTDESK_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(REPO, "target"), "debug", "frontdesk");
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const children = new Set();
+
+/** Spawns a tracked process; its output is kept for error messages. */
+export function start(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  child.output = "";
+  child.stdout.on("data", (d) => (child.output += d));
+  child.stderr.on("data", (d) => (child.output += d));
+  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  child.on("error", (error) => (child.output += `\nspawn ${command} failed: ${error.message}`));
+  children.add(child);
+  child.exited.then(() => children.delete(child));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves with how the process ended. */
+export async function stop(child, graceMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exited;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  const result = await child.exited;
+  clearTimeout(timer);
+  return result;
+}
+
+export async function stopAll() {
+  await Promise.all([...children].map((c) => stop(c)));
+}
+// Last resort if the test runner itself dies: never leave a daemon or phone behind.
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+/** A port that is free for both TCP and UDP on 127.0.0.1 (SIP listens on both). */
+export async function freePort() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+    const udpFree = await new Promise((resolve) => {
+      const socket = createSocket("udp4");
+      socket.once("error", () => resolve(false));
+      socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error("no free port on 127.0.0.1 for both TCP and UDP");
+}
+
+/** A mono 16-bit PCM WAV with a sine tone: the daemon's "microphone". */
+export function writeToneWav(path, { hz = 440, seconds = 10, rate = 16000 } = {}) {
+  const samples = Math.round(seconds * rate);
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) {
+    data.writeInt16LE(Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+}
+
+/** Polls `check` (async, truthy = done) until `timeoutMs`; the error names what was awaited. */
+export async function waitFor(what, check, timeoutMs = 15000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Starts `frontdesk daemon --ui <uiDir>` with a private home, config and data dir, no account
+ * (direct calls) and the file audio backend. Resolves once the daemon has logged its UI URL.
+ */
+export async function startDaemon(uiDir) {
+  const home = mkdtempSync(join(tmpdir(), "frontdesk-e2e-"));
+  const sipPort = await freePort();
+  writeToneWav(join(home, "mic.wav"));
+  const config = join(home, "config.toml");
+  writeFileSync(
+    config,
+    [
+      "[sip]",
+      `listen = "127.0.0.1:${sipPort}"`,
+      "[audio]",
+      'backend = "file"',
+      'play = "mic.wav"',
+      'record = "rec-{call}.wav"',
+      "[data]",
+      'dir = "data"',
+      "",
+    ].join("\n"),
+  );
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", RUST_LOG: "info" };
+  const child = start(DAEMON_BIN, ["daemon", "--config", config, "--ui", uiDir], { env });
+  const url = await waitFor(
+    "the daemon to log its web UI address",
+    () => {
+      if (child.exitCode !== null) throw new Error(`the daemon exited early:\n${child.output}`);
+      return /web UI: open (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(child.output.replace(ANSI, ""))?.[1];
+    },
+    20000,
+  ).catch((error) => {
+    throw new Error(`${error.message}\ndaemon output:\n${child.output}`);
+  });
+  const ctl = async (...args) => {
+    const { stdout } = await promisify(execFile)(DAEMON_BIN, ["ctl", "--config", config, ...args], { env });
+    return stdout;
+  };
+  return {
+    child,
+    url,
+    sipPort,
+    home,
+    ctl,
+    cleanup: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Starts sipp with a built-in scenario (`uac`, `uas`) for one call on its own ports (SIP,
+ * media and its UDP control port, so parallel runs never collide). `extra` goes last.
+ */
+export async function startSipp(scenario, extra = []) {
+  const [port, media, control] = [await freePort(), await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), "frontdesk-sipp-"));
+  const args = ["-sn", scenario, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-mp", String(media)];
+  args.push("-cp", String(control), "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error");
+  args.push("-trace_err", "-error_file", join(dir, "errors.log"), ...extra);
+  const child = start("sipp", args, { cwd: dir });
+  return { child, port, dir };
+}

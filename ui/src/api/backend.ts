@@ -1,0 +1,69 @@
+// The one interface the views use. Two implementations speak the same contract:
+// HttpBackend (daemon's /api/v1 over fetch + WebSocket) and TauriBackend (IPC commands).
+import type {
+  ApiError,
+  CallInfo,
+  DialRequest,
+  ErrorKind,
+  Event,
+  HistoryEntry,
+  Status,
+} from "./generated";
+
+export type * from "./generated";
+
+/** Called with `true` when the event stream is (re)connected, `false` when it drops. */
+export type ConnectionListener = (connected: boolean) => void;
+
+export interface Backend {
+  /** A short name for the status bar, e.g. "daemon 127.0.0.1:4100" or "desktop". */
+  readonly label: string;
+  status(): Promise<Status>;
+  dial(request: DialRequest): Promise<CallInfo>;
+  answer(call: string | null): Promise<CallInfo>;
+  hangup(call: string | null): Promise<CallInfo>;
+  keys(keys: string, call: string | null): Promise<void>;
+  calls(): Promise<CallInfo[]>;
+  history(limit: number): Promise<HistoryEntry[]>;
+  /**
+   * Delivers every engine event until the returned function is called. A reconnect reports
+   * `true` again; the caller should re-read state then, since events may have been missed.
+   */
+  subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void>;
+}
+
+/** A failed request, always carrying the engine's `ApiError` shape. */
+export class ApiFailure extends Error implements ApiError {
+  readonly kind: ErrorKind;
+
+  constructor(error: ApiError) {
+    super(error.message);
+    this.name = "ApiFailure";
+    this.kind = error.kind;
+  }
+
+  /** Turns whatever a transport threw into an ApiFailure, keeping ApiError bodies intact. */
+  static from(thrown: unknown, context: string): ApiFailure {
+    if (thrown instanceof ApiFailure) return thrown;
+    if (isApiError(thrown)) return new ApiFailure(thrown);
+    if (typeof thrown === "string") {
+      try {
+        const parsed: unknown = JSON.parse(thrown);
+        if (isApiError(parsed)) return new ApiFailure(parsed);
+      } catch {
+        // Not JSON: use the text as the message below.
+      }
+      return new ApiFailure({ kind: "internal", message: `${context}: ${thrown}` });
+    }
+    const detail = thrown instanceof Error ? thrown.message : String(thrown);
+    return new ApiFailure({ kind: "unavailable", message: `${context}: ${detail}` });
+  }
+}
+
+const KINDS: readonly ErrorKind[] = ["bad_request", "not_found", "conflict", "unavailable", "internal"];
+
+export function isApiError(value: unknown): value is ApiError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.message === "string" && KINDS.includes(v.kind as ErrorKind);
+}

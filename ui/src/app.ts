@@ -1,0 +1,133 @@
+// The controller: keeps the store in step with the engine (initial read, events, re-reads)
+// and runs the user's actions, turning failures into notices.
+import { ApiFailure, type Backend, type CallInfo, type DialRequest, type Event } from "./api/backend";
+import type { Store } from "./store";
+
+/** How many history rows the page shows. */
+export const HISTORY_LIMIT = 50;
+/** Events come in bursts (a call's state changes); re-read once the burst is over. */
+const REFRESH_DELAY_MS = 120;
+
+export class App {
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private historyDue = false;
+  /** Bumped by every event, so a re-read that raced with an event does not undo it. */
+  private eventSeq = 0;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly store: Store,
+    private readonly notify: (message: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.backend.subscribe(
+      (event) => this.onEvent(event),
+      (connected) => {
+        this.store.update({ connected });
+        // After a (re)connect, events may have been missed: read everything again.
+        if (connected) this.scheduleRefresh(true, 0);
+      },
+    );
+    await this.refresh(true);
+  }
+
+  // --- user actions -------------------------------------------------------------------
+
+  async dial(request: DialRequest): Promise<boolean> {
+    return this.run(async () => this.upsert(await this.backend.dial(request)));
+  }
+  async answer(call: string): Promise<boolean> {
+    return this.run(async () => this.upsert(await this.backend.answer(call)));
+  }
+  async hangup(call: string): Promise<boolean> {
+    return this.run(async () => this.upsert(await this.backend.hangup(call)));
+  }
+  async keys(keys: string, call: string): Promise<boolean> {
+    return this.run(() => this.backend.keys(keys, call));
+  }
+
+  /** Runs one action; a failure shows its ApiError message and answers false. */
+  private async run(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      this.notify(ApiFailure.from(error, "the request failed").message);
+      return false;
+    }
+  }
+
+  // --- engine state ---------------------------------------------------------------------
+
+  private onEvent(event: Event): void {
+    switch (event.type) {
+      case "account": {
+        this.eventSeq++;
+        const status = this.store.state.status;
+        if (status) {
+          const accounts = status.accounts.map((a) => (a.name === event.account.name ? event.account : a));
+          this.store.update({ status: { ...status, accounts } });
+        }
+        this.scheduleRefresh(false);
+        break;
+      }
+      case "call":
+        this.upsert(event.call);
+        break;
+      case "dtmf": {
+        const received = { ...this.store.state.received };
+        received[event.call_id] = (received[event.call_id] ?? "") + event.digit;
+        this.store.update({ received });
+        break;
+      }
+      case "notice":
+        this.notify(event.message);
+        break;
+    }
+  }
+
+  /** Applies a call as the engine reported it: ended calls leave the list for the history. */
+  private upsert(call: CallInfo): void {
+    this.eventSeq++;
+    const others = this.store.state.calls.filter((c) => c.id !== call.id);
+    const known = others.length !== this.store.state.calls.length;
+    const calls = call.state === "ended" ? others : known
+      ? this.store.state.calls.map((c) => (c.id === call.id ? call : c))
+      : [...others, call];
+    this.store.update({ calls });
+    this.scheduleRefresh(call.state === "ended");
+  }
+
+  private scheduleRefresh(withHistory: boolean, delay = REFRESH_DELAY_MS): void {
+    this.historyDue ||= withHistory;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      const history = this.historyDue;
+      this.historyDue = false;
+      void this.refresh(history);
+    }, delay);
+  }
+
+  /** Re-reads status and calls (and the history when asked) from the engine. */
+  private async refresh(withHistory: boolean): Promise<void> {
+    const seq = this.eventSeq;
+    try {
+      const [status, calls, history] = await Promise.all([
+        this.backend.status(),
+        this.backend.calls(),
+        withHistory ? this.backend.history(HISTORY_LIMIT) : Promise.resolve(null),
+      ]);
+      if (history) this.store.update({ history });
+      if (seq !== this.eventSeq) {
+        // An event arrived meanwhile and scheduled another re-read; these answers may be older.
+        return;
+      }
+      const live = new Set(calls.map((c) => c.id));
+      const received = Object.fromEntries(Object.entries(this.store.state.received).filter(([id]) => live.has(id)));
+      this.store.update({ status, calls, received });
+    } catch (error) {
+      this.notify(ApiFailure.from(error, "could not read the engine's state").message);
+    }
+  }
+}

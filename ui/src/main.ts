@@ -1,0 +1,37 @@
+// Entry point: pick the backend (Tauri IPC or the daemon's HTTP API), then mount the views.
+import "./style.css";
+import { App } from "./app";
+import { byId } from "./dom";
+import { selectBackend } from "./api/select";
+import { Store } from "./store";
+import { mountAccounts } from "./views/accounts";
+import { mountCalls } from "./views/calls";
+import { mountDialpad } from "./views/dialpad";
+import { mountHeader } from "./views/header";
+import { mountHistory } from "./views/history";
+import { mountIncoming } from "./views/incoming";
+import { mountNotice } from "./views/notice";
+
+async function main(): Promise<void> {
+  const notify = mountNotice();
+  let backend;
+  try {
+    backend = await selectBackend();
+  } catch (error) {
+    notify(error instanceof Error ? error.message : String(error), true);
+    byId("connection").textContent = "Not connected";
+    return;
+  }
+  const store = new Store();
+  const app = new App(backend, store, notify);
+  mountHeader(store, backend.label);
+  mountAccounts(store);
+  mountDialpad(app, store);
+  mountIncoming(app, store);
+  mountCalls(app, store);
+  mountHistory(store);
+  await app.start();
+  document.body.dataset.ready = "true";
+}
+
+void main();
