@@ -111,10 +111,11 @@ export async function waitFor(what, check, timeoutMs = 15000, everyMs = 100) {
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
- * Starts `frontdesk daemon --ui <uiDir>` with a private home, config and data dir, no account
- * (direct calls) and the file audio backend. Resolves once the daemon has logged its UI URL.
+ * Starts `frontdesk daemon --ui <uiDir>` with a private home, config and data dir and the file
+ * audio backend; `accounts` is TOML for `[[account]]` tables (none: direct calls only).
+ * Resolves once the daemon has logged its UI URL.
  */
-export async function startDaemon(uiDir) {
+export async function startDaemon(uiDir, accounts = "") {
   const home = mkdtempSync(join(tmpdir(), "frontdesk-e2e-"));
   const sipPort = await freePort();
   writeToneWav(join(home, "mic.wav"));
@@ -130,6 +131,7 @@ export async function startDaemon(uiDir) {
       'record = "rec-{call}.wav"',
       "[data]",
       'dir = "data"',
+      accounts,
       "",
     ].join("\n"),
   );
@@ -160,13 +162,14 @@ export async function startDaemon(uiDir) {
 }
 
 /**
- * Starts sipp with a built-in scenario (`uac`, `uas`) for one call on its own ports (SIP,
- * media and its UDP control port, so parallel runs never collide). `extra` goes last.
+ * Starts sipp with a built-in scenario (`uac`, `uas`; "" when `extra` has `-sf FILE`) for
+ * one call on its own ports (SIP, media and its UDP control port, so parallel runs never
+ * collide). `extra` goes last.
  */
 export async function startSipp(scenario, extra = []) {
   const [port, media, control] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), "frontdesk-sipp-"));
-  const args = ["-sn", scenario, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-mp", String(media)];
+  const args = [...(scenario ? ["-sn", scenario] : []), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-mp", String(media)];
   args.push("-cp", String(control), "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error");
   args.push("-trace_err", "-error_file", join(dir, "errors.log"), ...extra);
   const child = start("sipp", args, { cwd: dir });

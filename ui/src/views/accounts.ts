@@ -25,13 +25,17 @@ export function mountAccounts(store: Store): void {
           h(
             "div",
             { class: "account-text" },
-            h("div", { class: "account-name" }, account.name),
+            h(
+              "div",
+              { class: "account-head" },
+              h("span", { class: "account-name" }, account.name),
+              h("span", { class: "account-state" }, registration(account.state)),
+            ),
             h("div", { class: "account-aor" }, `${account.aor} · ${account.transport.toUpperCase()}`),
             account.state === "failed" && account.reason
               ? h("div", { class: "account-reason" }, account.reason)
               : null,
           ),
-          h("span", { class: "account-state" }, registration(account.state)),
         ),
       ),
     );
