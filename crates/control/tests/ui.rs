@@ -120,7 +120,7 @@ async fn the_ui_is_public_and_the_api_still_needs_the_token() {
     assert_eq!(status, 401, "the API must stay protected next to the UI");
     let token = files::read_token(&data).unwrap();
     let bearer = format!("Authorization: Bearer {token}");
-    let (status, _, body) = get(addr, "/api/v1/status", &[bearer.clone()]).await;
+    let (status, _, body) = get(addr, "/api/v1/status", std::slice::from_ref(&bearer)).await;
     assert_eq!(status, 200, "{body}");
     // Unknown API paths answer an ApiError, not the UI's 404.
     let (status, _, body) = get(addr, "/api/v1/nothing", &[bearer]).await;
