@@ -126,14 +126,26 @@ impl SipStack {
     }
 }
 
-/// Finds a port where both UDP and TCP can bind, starting at `wanted`.
+/// Finds a port where both UDP and TCP can bind, starting at `wanted`; port 0 means any
+/// free port (the same number for both).
 fn free_listen_address(wanted: SocketAddr, extra: u16) -> Result<SocketAddr, StackError> {
     let mut last_error = None;
-    for offset in 0..=extra {
-        let Some(port) = wanted.port().checked_add(offset) else {
-            break;
+    let tries = if wanted.port() == 0 { 20 } else { extra + 1 };
+    for offset in 0..tries {
+        let candidate = if wanted.port() == 0 {
+            match UdpSocket::bind(wanted).and_then(|udp| udp.local_addr()) {
+                Ok(addr) => addr,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            }
+        } else {
+            let Some(port) = wanted.port().checked_add(offset) else {
+                break;
+            };
+            SocketAddr::new(wanted.ip(), port)
         };
-        let candidate = SocketAddr::new(wanted.ip(), port);
         let probe = UdpSocket::bind(candidate).and_then(|udp| {
             let tcp = TcpListener::bind(candidate)?;
             Ok((udp, tcp))
@@ -145,9 +157,36 @@ fn free_listen_address(wanted: SocketAddr, extra: u16) -> Result<SocketAddr, Sta
     }
     Err(StackError::Bind {
         addr: wanted,
-        tries: extra + 1,
+        tries,
         source: last_error.unwrap_or_else(|| std::io::Error::other("no port left")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_zero_gets_one_real_port_for_udp_and_tcp() {
+        let addr = free_listen_address("127.0.0.1:0".parse().unwrap(), 0).unwrap();
+        assert_ne!(addr.port(), 0);
+        UdpSocket::bind(addr).unwrap();
+        TcpListener::bind(addr).unwrap();
+    }
+
+    #[test]
+    fn a_taken_port_moves_on_only_when_allowed() {
+        let taken = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let _hold = UdpSocket::bind(taken);
+        let held = UdpSocket::bind(SocketAddr::new(taken.ip(), 0)).unwrap();
+        let wanted = held.local_addr().unwrap();
+        assert!(free_listen_address(wanted, 0).is_err());
+        let moved = free_listen_address(wanted, 5).unwrap();
+        assert_ne!(moved, wanted);
+    }
 }
 
 /// A new INVITE from outside any dialog, waiting for the engine to decide.
