@@ -1,8 +1,9 @@
-//! Registration against a real Kamailio: success, wrong password, registrar restart.
+//! Registration against a real Kamailio: UDP, TCP, TLS, digest MD5 and SHA-256, refresh,
+//! wrong password, registrar restart.
 
 mod support;
 
-use frontdesk_api::RegistrationState;
+use frontdesk_api::{Backend, CallState, DialRequest, RegistrationState};
 use frontdesk_testbed::{Kamailio, KamailioOptions};
 use support::{Frontdesk, Setup, WAIT};
 
@@ -128,4 +129,63 @@ async fn an_untrusted_server_certificate_is_refused() {
         .unwrap_or_default();
     assert!(reason.contains("cannot reach"), "{reason}");
     assert!(k.contacts("101").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sha256_challenges_are_answered_for_register_and_invite() {
+    let k = Kamailio::start(KamailioOptions {
+        digest_algorithm: "SHA-256",
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        ..Setup::default()
+    })
+    .await;
+    fd.wait_account(RegistrationState::Registered).await;
+    // The server really challenges with SHA-256.
+    let probe = frontdesk_testbed::sip::options_request(k.addr(), Some("101"));
+    let challenge = frontdesk_testbed::sip::request_udp(k.addr(), &probe, WAIT)
+        .await
+        .unwrap()
+        .unwrap();
+    let offered = frontdesk_testbed::sip::header_values(&challenge, "Proxy-Authenticate").join(" ");
+    assert!(offered.contains("algorithm=SHA-256"), "{challenge}");
+    // The INVITE is challenged with 407 too; after authenticating, nobody is there: 404.
+    let call = fd
+        .engine
+        .dial(DialRequest {
+            target: "999".into(),
+            account: None,
+        })
+        .await
+        .unwrap();
+    let ended = fd.wait_state(&call.id, CallState::Ended).await;
+    assert_eq!(ended.end_reason.as_deref(), Some("failed:404"));
+}
+
+#[tokio::test]
+async fn the_binding_is_refreshed_before_it_expires() {
+    // The registrar grants 3 s whatever we ask for.
+    let k = Kamailio::start(KamailioOptions {
+        max_expires: Some(3),
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        ..Setup::default()
+    })
+    .await;
+    fd.wait_account(RegistrationState::Registered).await;
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        assert!(
+            !k.contacts("101").await.unwrap().is_empty(),
+            "the binding expired: no refresh"
+        );
+    }
 }

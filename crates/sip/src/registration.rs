@@ -366,7 +366,7 @@ impl Binding {
     async fn hold(&mut self, granted: Duration, keepalive: Duration) -> &'static str {
         // Refresh at 80 % of the lifetime (RFC 3261 leaves it to us; most phones do this).
         let refresh_at =
-            tokio::time::Instant::now() + granted.mul_f32(0.8).max(Duration::from_secs(5));
+            tokio::time::Instant::now() + granted.mul_f32(0.8).max(Duration::from_secs(1));
         let mut ticks =
             tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
         loop {

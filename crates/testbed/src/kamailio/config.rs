@@ -114,12 +114,17 @@ fn base_modparams(cfg: &mut String, i: &ConfigInput<'_>) {
          modparam(\"registrar\", \"min_expires\", {min_exp})\n\
          modparam(\"registrar\", \"max_contacts\", 10)\n\
          modparam(\"auth\", \"secret\", \"{secret}\")\n\
-         modparam(\"auth\", \"nonce_expire\", 600)\n\n",
+         modparam(\"auth\", \"nonce_expire\", 600)\n\
+         modparam(\"auth\", \"algorithm\", \"{algorithm}\")\n\n",
         fr = o.reply_timeout.as_millis(),
         fr_inv = o.no_answer_timeout.as_millis(),
         min_exp = o.min_expires,
         secret = i.secret,
+        algorithm = o.digest_algorithm,
     );
+    if let Some(max) = o.max_expires {
+        let _ = writeln!(cfg, "modparam(\"registrar\", \"max_expires\", {max})\n");
+    }
 }
 
 /// Request routes. `{ip}` is the local domain: users `sip:U@{ip}` are local.

@@ -39,6 +39,10 @@ pub struct KamailioOptions {
     /// Also listen for TLS on another free port, with a certificate for 127.0.0.1 signed by
     /// a fresh test CA ([`Kamailio::certificates`]). Needs `kamailio-tls-modules`.
     pub tls: bool,
+    /// Digest algorithm of the challenges: "MD5" (default) or "SHA-256".
+    pub digest_algorithm: &'static str,
+    /// Longest registration the registrar grants, in seconds (default: Kamailio's own).
+    pub max_expires: Option<u32>,
 }
 
 impl Default for KamailioOptions {
@@ -50,6 +54,8 @@ impl Default for KamailioOptions {
             no_answer_timeout: Duration::from_secs(60),
             start_timeout: Duration::from_secs(15),
             tls: false,
+            digest_algorithm: "MD5",
+            max_expires: None,
         }
     }
 }
