@@ -80,7 +80,16 @@ async fn outgoing_opus_call_carries_audio_both_ways() {
 }
 
 #[tokio::test]
-async fn incoming_call_rings_is_answered_and_the_caller_hangs_up() {
+async fn incoming_pcmu_call_rings_is_answered_and_the_caller_hangs_up() {
+    incoming_call_is_answered_and_the_caller_hangs_up("PCMU").await;
+}
+
+#[tokio::test]
+async fn incoming_opus_call_rings_is_answered_and_the_caller_hangs_up() {
+    incoming_call_is_answered_and_the_caller_hangs_up("opus").await;
+}
+
+async fn incoming_call_is_answered_and_the_caller_hangs_up(codec: &str) {
     let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut fd = Frontdesk::start(Setup {
@@ -90,13 +99,17 @@ async fn incoming_call_rings_is_answered_and_the_caller_hangs_up() {
     })
     .await;
     fd.wait_account(RegistrationState::Registered).await;
-    let mut b = colleague(&k, "202", "PCMU", true, dir.path()).await;
+    let mut b = colleague(&k, "202", codec, true, dir.path()).await;
 
     b.dial(&k.aor("101")).await.unwrap();
     let ringing = fd.wait_call(|c| c.state == CallState::Incoming).await;
     assert_eq!(ringing.remote_number, "202");
     fd.engine.answer(None).await.unwrap();
-    fd.wait_state(&ringing.id, CallState::Active).await;
+    let active = fd.wait_state(&ringing.id, CallState::Active).await;
+    assert_eq!(
+        active.codec.map(|c| c.to_ascii_lowercase()),
+        Some(codec.to_ascii_lowercase())
+    );
     b.wait_event(CallEvent::Established, WAIT).await.unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     b.hangup().await.unwrap();
