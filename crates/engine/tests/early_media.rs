@@ -46,7 +46,9 @@ fn alaw_tone(dir: &Path, freq: f32, secs: f32) -> PathBuf {
 /// with the same SDP and, once ACKed, streams `answered` (a gap in the RTP, as
 /// when a network announcement ends) until our BYE. sipp's `rtp_stream` of a
 /// new file does not lift a pause, hence the explicit `resume`.
-fn uas_early_media(early: &Path, answered: &Path) -> String {
+/// With `ringing_first`, a `180 Ringing` without SDP (but with the To tag, so it opens the
+/// early dialog) comes before the 183, as most PBXs send it.
+fn uas_early_media(early: &Path, answered: &Path, ringing_first: bool) -> String {
     let sdp = r#"Content-Type: application/sdp
       Content-Length: [len]
 
@@ -70,6 +72,7 @@ fn uas_early_media(early: &Path, answered: &Path) -> String {
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="frontdesk uas early media">
   <recv request="INVITE" crlf="true"/>
+  {ringing}
   <send>
     <![CDATA[
       SIP/2.0 183 Session Progress
@@ -120,6 +123,11 @@ fn uas_early_media(early: &Path, answered: &Path) -> String {
 "#,
         early = early.display(),
         answered = answered.display(),
+        ringing = if ringing_first {
+            format!("<send>\n    <![CDATA[\n      SIP/2.0 180 Ringing\n      {headers}\n      Content-Length: 0\n    ]]>\n  </send>")
+        } else {
+            String::new()
+        },
     )
 }
 
@@ -146,12 +154,21 @@ fn assert_tone(what: &str, samples: &[f32], rate: u32, freq: f32, other: f32) {
 
 #[tokio::test]
 async fn early_media_from_183_is_heard_before_the_answer() {
+    early_media_is_heard(false).await;
+}
+
+#[tokio::test]
+async fn early_media_from_a_183_after_a_180_is_heard_too() {
+    early_media_is_heard(true).await;
+}
+
+async fn early_media_is_heard(ringing_first: bool) {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let early = alaw_tone(dir.path(), EARLY_HZ, 5.0);
     let answered = alaw_tone(dir.path(), ANSWERED_HZ, 5.0);
     let mut fd = Frontdesk::start(Setup::default()).await;
-    let sipp = Sipp::spawn(&uas_early_media(&early, &answered), &[]).unwrap();
+    let sipp = Sipp::spawn(&uas_early_media(&early, &answered, ringing_first), &[]).unwrap();
 
     let call = fd
         .engine

@@ -83,8 +83,7 @@ async fn run(
     send_invite(&mut initiator, &mut call.auth, &offer).await?;
 
     let mut earlies: Vec<Early> = Vec::new();
-    let mut rang = false;
-    let mut early_media = false;
+    let mut progress = Progress::default();
     let (session, answer) = loop {
         let step = tokio::select! {
             response = initiator.receive() => Step::Initiator(response),
@@ -99,7 +98,7 @@ async fn run(
                 cancel(&endpoint, initiator, earlies).await;
                 return Err(EndReason::Cancelled);
             }
-            Step::Command(Some(CallCommand::Dtmf(digit))) if early_media => {
+            Step::Command(Some(CallCommand::Dtmf(digit))) if progress.early_media => {
                 let _ = media.send_dtmf(digit);
             }
             Step::Command(Some(_)) => {}
@@ -111,18 +110,10 @@ async fn run(
                 });
             }
             Step::Initiator(Ok(Response::Provisional(response))) => {
-                note_ringing(&response, &mut rang, &events);
+                progress.provisional(&response, &local_sdp, &mut media, &setup, &events);
             }
             Step::Initiator(Ok(Response::Early(early, response, _))) => {
-                note_ringing(&response, &mut rang, &events);
-                start_early_media(
-                    &response,
-                    &local_sdp,
-                    &mut media,
-                    &setup,
-                    &mut early_media,
-                    &events,
-                );
+                progress.provisional(&response, &local_sdp, &mut media, &setup, &events);
                 earlies.push(early);
             }
             Step::Initiator(Ok(Response::Failure(response))) => {
@@ -149,7 +140,7 @@ async fn run(
                 ));
             }
             Step::Early(Ok(EarlyResponse::Provisional(response, _))) => {
-                note_ringing(&response, &mut rang, &events);
+                progress.provisional(&response, &local_sdp, &mut media, &setup, &events);
             }
             Step::Early(Ok(EarlyResponse::Success(session, response))) => {
                 break (session, response)
@@ -167,7 +158,7 @@ async fn run(
         answer,
         initiator,
         media,
-        early_media,
+        progress.early_media,
         local_sdp,
         commands,
         events,
@@ -343,38 +334,46 @@ fn contact_for(call: &OutgoingCall, local: SocketAddr) -> Result<Contact, EndRea
     Ok(Contact::new(NameAddr::uri(uri)))
 }
 
-fn note_ringing(response: &TsxResponse, rang: &mut bool, events: &EventSink) {
-    let code = response.line.code.into_u16();
-    if (180..=183).contains(&code) && !*rang {
-        *rang = true;
-        emit(events, CallEvent::Ringing);
-    }
+/// What the provisional responses so far have told the caller.
+#[derive(Default)]
+struct Progress {
+    /// Ringing was reported.
+    rang: bool,
+    /// Early media flows (a provisional response carried SDP).
+    early_media: bool,
 }
 
-/// A 183 with SDP carries early media (announcements, ring-back from the network).
-fn start_early_media(
-    response: &TsxResponse,
-    local_sdp: &LocalSdp,
-    media: &mut MediaSession,
-    setup: &CallSetup,
-    started: &mut bool,
-    events: &EventSink,
-) {
-    if *started {
-        return;
-    }
-    let Some(answer) = sdp_body(&response.headers, &response.body) else {
-        return;
-    };
-    match local_sdp.accept_answer(&answer) {
-        Ok(params) => match media.start(params, setup.audio.clone()) {
-            Ok(()) => *started = true,
-            Err(e) => emit(
-                events,
-                CallEvent::Notice(format!("early media failed: {e}")),
-            ),
-        },
-        Err(e) => tracing::debug!("ignoring unusable early SDP: {e}"),
+impl Progress {
+    /// Any provisional response, with or without an early dialog, may say the far end rings
+    /// and may carry early media: a 183 with SDP often follows a 180 on the same dialog.
+    fn provisional(
+        &mut self,
+        response: &TsxResponse,
+        local_sdp: &LocalSdp,
+        media: &mut MediaSession,
+        setup: &CallSetup,
+        events: &EventSink,
+    ) {
+        if (180..=183).contains(&response.line.code.into_u16()) && !self.rang {
+            self.rang = true;
+            emit(events, CallEvent::Ringing);
+        }
+        if self.early_media {
+            return;
+        }
+        let Some(answer) = sdp_body(&response.headers, &response.body) else {
+            return;
+        };
+        match local_sdp.accept_answer(&answer) {
+            Ok(params) => match media.start(params, setup.audio.clone()) {
+                Ok(()) => self.early_media = true,
+                Err(e) => emit(
+                    events,
+                    CallEvent::Notice(format!("early media failed: {e}")),
+                ),
+            },
+            Err(e) => tracing::debug!("ignoring unusable early SDP: {e}"),
+        }
     }
 }
 
