@@ -47,9 +47,5 @@ desktop_build_ui() {
   npm run build -w ui
 }
 
-# Reuse a target dir beside the clone when one is there (as scripts/test does).
-if [ -z "${CARGO_TARGET_DIR:-}" ] && [ -d ../target ]; then
-  CARGO_TARGET_DIR="$(cd ../target && pwd)"
-  export CARGO_TARGET_DIR
-fi
-DESKTOP_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+. scripts/target-dir.sh
+DESKTOP_TARGET_DIR="$CARGO_TARGET_DIR"
