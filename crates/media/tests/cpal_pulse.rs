@@ -8,70 +8,10 @@
 use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio, write_tone_wav};
 use frontdesk_media::{AudioConfig, Codec, MediaEvent, MediaParams, MediaSession};
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const PACKAGES: &str = "apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins";
-
-/// Kills (by pid) the processes this test started, even when it panics.
-struct Reaper(Vec<Child>);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        for c in self.0.iter_mut().rev() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn require(tool: &str) {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "`{tool}` is not installed; this test needs a PulseAudio null sink. Install with: {PACKAGES}");
-}
-
-// The child is returned to the caller, whose `Reaper` kills and waits for it.
-#[allow(clippy::zombie_processes)]
-fn start_pulseaudio(runtime_dir: &Path) -> Child {
-    let mut child = Command::new("pulseaudio")
-        .args([
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "-n",
-            "--load=module-native-protocol-unix",
-            "--load=module-null-sink sink_name=ci_null",
-        ])
-        .env("XDG_RUNTIME_DIR", runtime_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start pulseaudio ({e}); install with: {PACKAGES}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let ready = Command::new("pactl")
-            .arg("info")
-            .env("XDG_RUNTIME_DIR", runtime_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ready {
-            return child;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("pulseaudio did not come up within 10 s (is another instance using {runtime_dir:?}?)");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+mod pulse;
+use pulse::{require, start_pulseaudio, start_recorder, stop_recorder, Reaper};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cpal_output_plays_the_remote_tone() {
@@ -83,17 +23,12 @@ async fn cpal_output_plays_the_remote_tone() {
     // This test binary only contains this test, so changing the environment is safe;
     // cpal's ALSA host reaches PulseAudio through Debian's 99-pulse.conf.
     std::env::set_var("XDG_RUNTIME_DIR", &runtime_dir);
-    let mut reaper = Reaper(vec![start_pulseaudio(&runtime_dir)]);
+    let mut reaper = Reaper(vec![start_pulseaudio(&runtime_dir, &["ci_null"])]);
 
     let captured = dir.path().join("captured.wav");
-    let recorder = Command::new("parecord")
-        .args(["--device=ci_null.monitor", "--file-format=wav"])
-        .arg(&captured)
-        .env("XDG_RUNTIME_DIR", &runtime_dir)
-        .spawn()
-        .expect("start parecord");
-    let recorder_pid = recorder.id();
-    reaper.0.push(recorder);
+    reaper
+        .0
+        .push(start_recorder(&runtime_dir, "ci_null.monitor", &captured));
 
     let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let tone = dir.path().join("tone.wav");
@@ -142,14 +77,7 @@ async fn cpal_output_plays_the_remote_tone() {
     );
     assert!(stats.packets_received > 100, "{stats:?}");
 
-    // SIGINT lets parecord finish the WAV header.
-    let _ = Command::new("kill")
-        .args(["-INT", &recorder_pid.to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while reaper.0[1].try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    stop_recorder(&mut reaper.0[1]);
     drop(reaper);
 
     let (samples, rate) = read_wav_mono(&captured).expect("parecord output readable");

@@ -14,9 +14,9 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{ErrorKind, FromSample, SampleFormat, SizedSample};
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 /// Ring capacity in samples: 250 ms at up to 192 kHz.
@@ -27,6 +27,12 @@ const MAX_OUTPUT_QUEUE_MS: u32 = 120;
 const MAX_INPUT_BACKLOG_MS: u32 = 60;
 /// Retry period for a direction without a working device.
 const RETRY: Duration = Duration::from_secs(1);
+/// How often the device thread checks that running streams make progress.
+const WATCHDOG_TICK: Duration = Duration::from_millis(200);
+/// A stream whose callback has not run for this long is treated as failed:
+/// some backends (ALSA's PulseAudio plugin when a sink is unloaded) never
+/// report an error, the stream just stops calling back.
+const STALL: Duration = Duration::from_millis(1500);
 
 /// State shared between the engine side, the device thread and the callbacks.
 struct Shared {
@@ -36,6 +42,9 @@ struct Shared {
     /// Callback-side ring ends, lent to whichever stream is current.
     in_prod: Mutex<Option<HeapProd<f32>>>,
     out_cons: Mutex<Option<HeapCons<f32>>>,
+    /// Callback counters (one atomic add per callback) for the watchdog.
+    in_beat: AtomicU64,
+    out_beat: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +63,8 @@ impl Dir {
 }
 
 enum Ctl {
-    Failed(Dir, String),
+    /// A stream failed: direction, the stream's generation, the error.
+    Failed(Dir, u64, String),
     Stop,
 }
 
@@ -88,6 +98,8 @@ impl CpalIo {
             out_rate: AtomicU32::new(0),
             in_prod: Mutex::new(Some(in_prod)),
             out_cons: Mutex::new(Some(out_cons)),
+            in_beat: AtomicU64::new(0),
+            out_beat: AtomicU64::new(0),
         });
         let (ctl, ctl_rx) = mpsc::channel();
         let thread = {
@@ -194,6 +206,7 @@ fn build_stream(
     dir: Dir,
     shared: &Arc<Shared>,
     ctl: &mpsc::Sender<Ctl>,
+    generation: u64,
 ) -> Result<cpal::Stream, String> {
     let supported = match dir {
         Dir::Input => device.default_input_config(),
@@ -203,12 +216,18 @@ fn build_stream(
     let config = supported.config();
     let channels = config.channels.max(1) as usize;
     let ctl_err = ctl.clone();
+    // cpal keeps calling this for a broken stream (its worker retries after
+    // most errors): report the failure once, tagged with the stream's
+    // generation so that a late report cannot tear down its replacement.
+    let mut reported = false;
     let on_error = move |e: cpal::Error| match e.kind() {
         ErrorKind::Xrun | ErrorKind::DeviceChanged | ErrorKind::RealtimeDenied => {
             tracing::debug!("{} stream: {e}", dir.name());
         }
+        _ if reported => {}
         _ => {
-            let _ = ctl_err.send(Ctl::Failed(dir, e.to_string()));
+            reported = true;
+            let _ = ctl_err.send(Ctl::Failed(dir, generation, e.to_string()));
         }
     };
     let stream = match (dir, supported.sample_format()) {
@@ -246,6 +265,7 @@ where
     device.build_input_stream::<T, _, _>(
         config,
         move |data: &[T], _| {
+            shared.in_beat.fetch_add(1, Ordering::Relaxed);
             let Ok(mut guard) = shared.in_prod.try_lock() else {
                 return;
             };
@@ -274,6 +294,7 @@ where
     device.build_output_stream::<T, _, _>(
         config,
         move |data: &mut [T], _| {
+            shared.out_beat.fetch_add(1, Ordering::Relaxed);
             let Ok(mut guard) = shared.out_cons.try_lock() else {
                 data.fill(T::EQUILIBRIUM);
                 return;
@@ -299,10 +320,44 @@ struct Direction {
     /// Once the requested device failed we stay on the default.
     use_default: bool,
     stream: Option<cpal::Stream>,
+    /// Bumped for every stream built, to tell stale failure reports apart.
+    generation: u64,
     reported_error: bool,
+    /// Watchdog: callback count last seen and when it last changed.
+    last_beat: u64,
+    last_progress: Instant,
+    /// When opening was last attempted (retry pacing).
+    last_attempt: Instant,
 }
 
 impl Direction {
+    fn beat(&self, shared: &Shared) -> u64 {
+        match self.dir {
+            Dir::Input => shared.in_beat.load(Ordering::Relaxed),
+            Dir::Output => shared.out_beat.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The current stream failed: drop it and reopen on the default device.
+    fn fail(
+        &mut self,
+        host: &cpal::Host,
+        shared: &Arc<Shared>,
+        ctl: &mpsc::Sender<Ctl>,
+        events: &broadcast::Sender<MediaEvent>,
+        reason: String,
+    ) {
+        let dir = self.dir;
+        tracing::warn!("{} device failed: {reason}", dir.name());
+        match dir {
+            Dir::Input => shared.in_rate.store(0, Ordering::Release),
+            Dir::Output => shared.out_rate.store(0, Ordering::Release),
+        }
+        self.stream = None;
+        self.use_default = true;
+        self.open(host, shared, ctl, events, Some(format!("device failed: {reason}")));
+    }
+
     fn open(
         &mut self,
         host: &cpal::Host,
@@ -312,11 +367,16 @@ impl Direction {
         why_fallback: Option<String>,
     ) {
         let dir = self.dir;
+        self.last_attempt = Instant::now();
+        self.last_progress = Instant::now();
+        self.last_beat = self.beat(shared);
+        self.generation += 1;
+        let generation = self.generation;
         let mut fallback_reason = why_fallback;
         if !self.use_default {
             if let Some(name) = self.requested.clone() {
                 match find_device(host, dir, &name) {
-                    Some(d) => match build_stream(&d, dir, shared, ctl) {
+                    Some(d) => match build_stream(&d, dir, shared, ctl, generation) {
                         Ok(s) => {
                             tracing::info!("{} device {name:?} opened", dir.name());
                             self.stream = Some(s);
@@ -334,7 +394,7 @@ impl Direction {
         }
         let result = default_device(host, dir)
             .ok_or_else(|| format!("no default {} device", dir.name()))
-            .and_then(|d| build_stream(&d, dir, shared, ctl).map(|s| (s, device_name(&d))));
+            .and_then(|d| build_stream(&d, dir, shared, ctl, generation).map(|s| (s, device_name(&d))));
         match result {
             Ok((s, used)) => {
                 self.stream = Some(s);
@@ -382,45 +442,63 @@ fn device_thread(
             requested: input,
             use_default: false,
             stream: None,
+            generation: 0,
             reported_error: false,
+            last_beat: 0,
+            last_progress: Instant::now(),
+            last_attempt: Instant::now(),
         },
         Direction {
             dir: Dir::Output,
             requested: output,
             use_default: false,
             stream: None,
+            generation: 0,
             reported_error: false,
+            last_beat: 0,
+            last_progress: Instant::now(),
+            last_attempt: Instant::now(),
         },
     ];
     for d in dirs.iter_mut() {
         d.open(&host, &shared, &ctl, &events, None);
     }
     loop {
-        match ctl_rx.recv_timeout(RETRY) {
+        match ctl_rx.recv_timeout(WATCHDOG_TICK) {
             Ok(Ctl::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Ok(Ctl::Failed(dir, reason)) => {
+            Ok(Ctl::Failed(dir, generation, reason)) => {
                 let d = &mut dirs[if dir == Dir::Input { 0 } else { 1 }];
-                if d.stream.is_none() {
-                    continue; // Already handled this failure.
+                if d.stream.is_none() || generation != d.generation {
+                    continue; // Already handled, or from a replaced stream.
                 }
-                tracing::warn!("{} device failed: {reason}", dir.name());
-                d.stream = None;
-                match dir {
-                    Dir::Input => shared.in_rate.store(0, Ordering::Release),
-                    Dir::Output => shared.out_rate.store(0, Ordering::Release),
-                }
-                d.use_default = true;
-                d.open(
-                    &host,
-                    &shared,
-                    &ctl,
-                    &events,
-                    Some(format!("device failed: {reason}")),
-                );
+                d.fail(&host, &shared, &ctl, &events, reason);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                for d in dirs.iter_mut().filter(|d| d.stream.is_none()) {
-                    d.open(&host, &shared, &ctl, &events, None);
+                let now = Instant::now();
+                for d in dirs.iter_mut() {
+                    if d.stream.is_none() {
+                        if now.duration_since(d.last_attempt) >= RETRY {
+                            d.open(&host, &shared, &ctl, &events, None);
+                        }
+                        continue;
+                    }
+                    // Capture from a PulseAudio monitor source via ALSA
+                    // legitimately pauses for seconds, so only playback
+                    // (which must be fed continuously) is watched.
+                    if d.dir != Dir::Output {
+                        continue;
+                    }
+                    let beat = d.beat(&shared);
+                    if beat != d.last_beat {
+                        d.last_beat = beat;
+                        d.last_progress = now;
+                    } else if now.duration_since(d.last_progress) >= STALL {
+                        let reason = format!(
+                            "stream stalled (no callback for {} ms)",
+                            STALL.as_millis()
+                        );
+                        d.fail(&host, &shared, &ctl, &events, reason);
+                    }
                 }
             }
         }

@@ -1,0 +1,122 @@
+//! Shared helpers for the tests that run cpal against a private PulseAudio
+//! server (null sinks only, in the test's own XDG_RUNTIME_DIR). Each such test
+//! lives in its own test binary because it points the process-wide
+//! XDG_RUNTIME_DIR at its server.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PACKAGES: &str = "apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins";
+
+/// Kills (by pid) the processes this test started, even when it panics.
+pub struct Reaper(pub Vec<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for c in self.0.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn require(tool: &str) {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "`{tool}` is not installed; this test needs a PulseAudio null sink. Install with: {PACKAGES}");
+}
+
+/// Run `pactl` against the private server; panics on failure, returns stdout.
+pub fn pactl(runtime_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("pactl")
+        .args(args)
+        .env("XDG_RUNTIME_DIR", runtime_dir)
+        .env_remove("PULSE_SERVER")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pactl ({e}); install with: {PACKAGES}"));
+    assert!(
+        out.status.success(),
+        "pactl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Start a private PulseAudio with one null sink per name; the first one is
+/// the default sink.
+// The child is returned to the caller, whose `Reaper` kills and waits for it.
+#[allow(clippy::zombie_processes)]
+pub fn start_pulseaudio(runtime_dir: &Path, sinks: &[&str]) -> Child {
+    let mut args = vec![
+        "--daemonize=no".to_owned(),
+        "--exit-idle-time=-1".to_owned(),
+        "-n".to_owned(),
+        "--load=module-native-protocol-unix".to_owned(),
+    ];
+    args.extend(
+        sinks
+            .iter()
+            .map(|s| format!("--load=module-null-sink sink_name={s}")),
+    );
+    let mut child = Command::new("pulseaudio")
+        .args(&args)
+        .env("XDG_RUNTIME_DIR", runtime_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start pulseaudio ({e}); install with: {PACKAGES}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = Command::new("pactl")
+            .arg("info")
+            .env("XDG_RUNTIME_DIR", runtime_dir)
+            .env_remove("PULSE_SERVER")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ready {
+            if let Some(first) = sinks.first() {
+                pactl(runtime_dir, &["set-default-sink", first]);
+            }
+            return child;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pulseaudio did not come up within 10 s (is another instance using {runtime_dir:?}?)");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Start `parecord` on `source`, writing a WAV to `file`.
+pub fn start_recorder(runtime_dir: &Path, source: &str, file: &Path) -> Child {
+    Command::new("parecord")
+        .arg(format!("--device={source}"))
+        .arg("--file-format=wav")
+        .arg(file)
+        .env("XDG_RUNTIME_DIR", runtime_dir)
+        .env_remove("PULSE_SERVER")
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start parecord ({e}); install with: {PACKAGES}"))
+}
+
+/// Stop a `parecord` with SIGINT (so it finishes the WAV header) and wait up
+/// to 5 s for it to exit.
+pub fn stop_recorder(recorder: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while recorder.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
