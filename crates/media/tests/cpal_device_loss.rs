@@ -62,7 +62,10 @@ async fn output_device_removed_mid_call_falls_back_to_remaining_sink() {
     // cpal's ALSA host reaches PulseAudio through Debian's 99-pulse.conf.
     std::env::set_var("XDG_RUNTIME_DIR", &runtime_dir);
     std::env::remove_var("PULSE_SERVER");
-    let mut reaper = Reaper(vec![start_pulseaudio(&runtime_dir, &["ci_null", "ci_spare"])]);
+    let mut reaper = Reaper(vec![start_pulseaudio(
+        &runtime_dir,
+        &["ci_null", "ci_spare"],
+    )]);
     let null_idx = sink_index(&runtime_dir, "ci_null");
     let spare_idx = sink_index(&runtime_dir, "ci_spare");
     let null_module = rows(&runtime_dir, "modules")
@@ -125,26 +128,33 @@ async fn output_device_removed_mid_call_falls_back_to_remaining_sink() {
     // The speaker disappears.
     let removed_at = Instant::now();
     pactl(&runtime_dir, &["unload-module", &null_module]);
-    eprintln!("unloaded ci_null (module {null_module}) at {:?}", t0.elapsed());
+    eprintln!(
+        "unloaded ci_null (module {null_module}) at {:?}",
+        t0.elapsed()
+    );
 
     let mut reported = None;
-    wait_for("a device event after the removal", Duration::from_secs(8), || {
-        while let Ok(ev) = b_events.try_recv() {
-            eprintln!("{:?} after removal: {ev:?}", removed_at.elapsed());
-            if matches!(
-                ev,
-                MediaEvent::AudioDeviceError(_)
-                    | MediaEvent::AudioDeviceFallback {
-                        direction: "output",
-                        ..
-                    }
-            ) && reported.is_none()
-            {
-                reported = Some(ev);
+    wait_for(
+        "a device event after the removal",
+        Duration::from_secs(8),
+        || {
+            while let Ok(ev) = b_events.try_recv() {
+                eprintln!("{:?} after removal: {ev:?}", removed_at.elapsed());
+                if matches!(
+                    ev,
+                    MediaEvent::AudioDeviceError(_)
+                        | MediaEvent::AudioDeviceFallback {
+                            direction: "output",
+                            ..
+                        }
+                ) && reported.is_none()
+                {
+                    reported = Some(ev);
+                }
             }
-        }
-        reported.is_some()
-    })
+            reported.is_some()
+        },
+    )
     .await;
     let recovered_after = removed_at.elapsed();
 
@@ -195,6 +205,12 @@ async fn output_device_removed_mid_call_falls_back_to_remaining_sink() {
         "event {reported:?} {recovered_after:?} after the removal; ci_spare: rms {level}, 1 kHz ratio {ratio}; total {:?}",
         t0.elapsed()
     );
-    assert!(level > 0.02, "ci_spare monitor is near-silent (rms {level})");
-    assert!(ratio > 0.5, "1 kHz holds only {ratio} of the captured energy");
+    assert!(
+        level > 0.02,
+        "ci_spare monitor is near-silent (rms {level})"
+    );
+    assert!(
+        ratio > 0.5,
+        "1 kHz holds only {ratio} of the captured energy"
+    );
 }

@@ -355,7 +355,13 @@ impl Direction {
         }
         self.stream = None;
         self.use_default = true;
-        self.open(host, shared, ctl, events, Some(format!("device failed: {reason}")));
+        self.open(
+            host,
+            shared,
+            ctl,
+            events,
+            Some(format!("device failed: {reason}")),
+        );
     }
 
     fn open(
@@ -394,7 +400,9 @@ impl Direction {
         }
         let result = default_device(host, dir)
             .ok_or_else(|| format!("no default {} device", dir.name()))
-            .and_then(|d| build_stream(&d, dir, shared, ctl, generation).map(|s| (s, device_name(&d))));
+            .and_then(|d| {
+                build_stream(&d, dir, shared, ctl, generation).map(|s| (s, device_name(&d)))
+            });
         match result {
             Ok((s, used)) => {
                 self.stream = Some(s);
@@ -493,10 +501,8 @@ fn device_thread(
                         d.last_beat = beat;
                         d.last_progress = now;
                     } else if now.duration_since(d.last_progress) >= STALL {
-                        let reason = format!(
-                            "stream stalled (no callback for {} ms)",
-                            STALL.as_millis()
-                        );
+                        let reason =
+                            format!("stream stalled (no callback for {} ms)", STALL.as_millis());
                         d.fail(&host, &shared, &ctl, &events, reason);
                     }
                 }
