@@ -7,14 +7,15 @@
 //!
 //! Needs: apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio, write_tone_wav};
-use frontdesk_media::{AudioConfig, Codec, MediaEvent, MediaParams, MediaSession};
-use std::net::{IpAddr, Ipv4Addr};
+use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio};
+use frontdesk_media::MediaEvent;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod pulse;
-use pulse::{pactl, require, start_pulseaudio, start_recorder, stop_recorder, Reaper};
+use pulse::{
+    pactl, require, start_pulseaudio, start_recorder, stop_recorder, tone_call_to_cpal, Reaper,
+};
 
 /// `pactl list short <what>` as rows of tab-separated columns.
 fn rows(runtime_dir: &Path, what: &str) -> Vec<Vec<String>> {
@@ -82,28 +83,8 @@ async fn output_device_removed_mid_call_falls_back_to_remaining_sink() {
         .0
         .push(start_recorder(&runtime_dir, "ci_spare.monitor", &captured));
 
-    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let tone = dir.path().join("tone.wav");
-    write_tone_wav(&tone, 1000.0, 1.0, 48_000).unwrap();
-    let mut a = MediaSession::bind(lo).await.unwrap();
-    let mut b = MediaSession::bind(lo).await.unwrap();
+    let (a, b) = tone_call_to_cpal(dir.path(), None).await;
     let mut b_events = b.events();
-    a.start(
-        MediaParams::new(b.local_rtp_addr(), Codec::Pcmu),
-        AudioConfig::File {
-            play: Some(tone),
-            record: None,
-        },
-    )
-    .unwrap();
-    b.start(
-        MediaParams::new(a.local_rtp_addr(), Codec::Pcmu),
-        AudioConfig::Cpal {
-            input_device: None,
-            output_device: None,
-        },
-    )
-    .unwrap();
 
     // B plays on ci_null (the default sink) and receives A's packets.
     wait_for("B's stream on ci_null", Duration::from_secs(5), || {

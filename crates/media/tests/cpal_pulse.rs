@@ -5,13 +5,12 @@
 //!
 //! Needs: apt-get install -y --no-install-recommends libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins
 
-use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio, write_tone_wav};
-use frontdesk_media::{AudioConfig, Codec, MediaEvent, MediaParams, MediaSession};
-use std::net::{IpAddr, Ipv4Addr};
+use frontdesk_media::tone::{read_wav_mono, rms, tone_ratio};
+use frontdesk_media::MediaEvent;
 use std::time::Duration;
 
 mod pulse;
-use pulse::{require, start_pulseaudio, start_recorder, stop_recorder, Reaper};
+use pulse::{require, start_pulseaudio, start_recorder, stop_recorder, tone_call_to_cpal, Reaper};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cpal_output_plays_the_remote_tone() {
@@ -30,29 +29,9 @@ async fn cpal_output_plays_the_remote_tone() {
         .0
         .push(start_recorder(&runtime_dir, "ci_null.monitor", &captured));
 
-    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let tone = dir.path().join("tone.wav");
-    write_tone_wav(&tone, 1000.0, 1.0, 48_000).unwrap();
-    let mut a = MediaSession::bind(lo).await.unwrap();
-    let mut b = MediaSession::bind(lo).await.unwrap();
+    // A missing named device must fall back to the default (the null sink).
+    let (a, b) = tone_call_to_cpal(dir.path(), Some("no such speaker".into())).await;
     let mut b_events = b.events();
-    a.start(
-        MediaParams::new(b.local_rtp_addr(), Codec::Pcmu),
-        AudioConfig::File {
-            play: Some(tone),
-            record: None,
-        },
-    )
-    .unwrap();
-    b.start(
-        MediaParams::new(a.local_rtp_addr(), Codec::Pcmu),
-        // A missing named device must fall back to the default (the null sink).
-        AudioConfig::Cpal {
-            input_device: None,
-            output_device: Some("no such speaker".into()),
-        },
-    )
-    .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stats = b.stats();
     a.stop().await;

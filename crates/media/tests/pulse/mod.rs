@@ -120,3 +120,34 @@ pub fn stop_recorder(recorder: &mut Child) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A call on loopback: session A plays a 1 kHz tone from a file, session B plays what it
+/// receives on cpal (`output_device`, `None` for the default). Returns (A, B).
+pub async fn tone_call_to_cpal(
+    dir: &Path,
+    output_device: Option<String>,
+) -> (frontdesk_media::MediaSession, frontdesk_media::MediaSession) {
+    use frontdesk_media::{AudioConfig, Codec, MediaParams, MediaSession};
+    let lo = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let tone = dir.join("tone.wav");
+    frontdesk_media::tone::write_tone_wav(&tone, 1000.0, 1.0, 48_000).unwrap();
+    let mut a = MediaSession::bind(lo).await.unwrap();
+    let mut b = MediaSession::bind(lo).await.unwrap();
+    a.start(
+        MediaParams::new(b.local_rtp_addr(), Codec::Pcmu),
+        AudioConfig::File {
+            play: Some(tone),
+            record: None,
+        },
+    )
+    .unwrap();
+    b.start(
+        MediaParams::new(a.local_rtp_addr(), Codec::Pcmu),
+        AudioConfig::Cpal {
+            input_device: None,
+            output_device,
+        },
+    )
+    .unwrap();
+    (a, b)
+}
