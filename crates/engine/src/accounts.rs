@@ -190,6 +190,11 @@ fn spec_for(account: &AccountConfig) -> AccountSpec {
     }
 }
 
+/// Codecs for calls that belong to no account, in the default preference order.
+pub(crate) fn default_codecs() -> Vec<Codec> {
+    codecs_from(&CodecName::default_preference())
+}
+
 /// Maps configured codec names to media codecs, keeping the order.
 pub(crate) fn codecs_from(names: &[CodecName]) -> Vec<Codec> {
     names

@@ -1,11 +1,10 @@
 //! Placing calls: from an account (identity, credentials, codecs of that account) or, with
 //! no account, directly to a `sip:` address on the network.
 
-use crate::accounts::{codecs_from, Account};
+use crate::accounts::{default_codecs, Account};
 use crate::calls::{self, Party};
 use crate::Engine;
 use frontdesk_api::{ApiError, CallDirection, CallInfo, CallState, DialRequest};
-use frontdesk_config::CodecName;
 use frontdesk_media::Codec;
 use frontdesk_sip::account::{direct_target_uri, parse_uri, uri_to_string, uri_user};
 use frontdesk_sip::auth::Authenticator;
@@ -116,6 +115,6 @@ fn direct(listen: SocketAddr, target: &str) -> Result<Origin, ApiError> {
             target,
             auth: Authenticator::new("direct", "", None),
         },
-        codecs: codecs_from(&CodecName::default_preference()),
+        codecs: default_codecs(),
     })
 }

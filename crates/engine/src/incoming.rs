@@ -76,9 +76,7 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         .as_deref()
         .and_then(|name| engine.accounts.by_name(name))
         .map(|a| a.codecs())
-        .unwrap_or_else(|| {
-            crate::accounts::codecs_from(&frontdesk_config::CodecName::default_preference())
-        });
+        .unwrap_or_else(|| crate::accounts::default_codecs());
     if let Err((status, why)) = invite.precheck(&codecs) {
         tracing::info!(source = %invite.source(), "refusing a call: {why}");
         invite.reject(status).await;

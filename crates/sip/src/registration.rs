@@ -110,6 +110,8 @@ async fn run(
     };
     let mut backoff = Duration::from_secs(1);
     loop {
+        // Show "registering" for a new attempt, but keep a failure and its reason visible
+        // while retries run, so the UI does not flicker between the two.
         status.send_if_modified(|s| {
             let changed = s.phase != Phase::Registering && s.phase != Phase::Failed;
             if changed {
