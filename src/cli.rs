@@ -81,6 +81,15 @@ pub enum Verb {
         /// Call id from `ctl calls`.
         call: Option<String>,
     },
+    /// Decline a ringing call: 603 Decline, or 486 Busy Here with `--busy`.
+    Decline {
+        /// Call id from `ctl calls`; the ringing call when left out.
+        call: Option<String>,
+        /// Answer 486 Busy Here instead of 603 Decline, e.g. so the caller's server offers
+        /// its busy treatment or voicemail.
+        #[arg(long)]
+        busy: bool,
+    },
     /// Send keypad input (digits, `*`, `#`) to a call.
     Keys {
         /// The keys to send, e.g. `*123#`.

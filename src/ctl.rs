@@ -3,7 +3,7 @@
 use crate::cli::{CtlArgs, Verb};
 use crate::failure::Failure;
 use crate::{human, settings};
-use frontdesk_api::{ApiError, DialRequest};
+use frontdesk_api::{ApiError, CallAction, DialRequest};
 use frontdesk_control::ControlClient;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,6 +21,14 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
         ),
         Verb::Answer { call } => out.show(client.answer(call.as_deref()).await, human::call_line),
         Verb::Hangup { call } => out.show(client.hangup(call.as_deref()).await, human::call_line),
+        Verb::Decline { call, busy } => {
+            let action = if busy {
+                CallAction::Busy
+            } else {
+                CallAction::Decline
+            };
+            out.show(client.act(call.as_deref(), action).await, human::call_line)
+        }
         Verb::Keys { sequence, call } => {
             let sent = client
                 .keys(&sequence, call.as_deref())

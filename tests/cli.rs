@@ -268,11 +268,12 @@ impl Backend for Scripted {
         call.remote_number = request.target;
         Ok(call)
     }
-    async fn answer(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
-        Ok(incoming_call(&find(call)?, CallState::Active))
-    }
-    async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
-        Ok(incoming_call(&find(call)?, CallState::Ended))
+    async fn act(&self, call: Option<String>, action: CallAction) -> Result<CallInfo, ApiError> {
+        let after = match action {
+            CallAction::Answer => CallState::Active,
+            _ => CallState::Ended,
+        };
+        Ok(incoming_call(&find(call)?, after))
     }
     async fn keys(&self, _keys: String, call: Option<String>) -> Result<(), ApiError> {
         find(call).map(drop)
@@ -360,6 +361,18 @@ async fn ctl_verbs_print_json_and_text() {
     assert_exit(&output, 0);
     let call: CallInfo = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(call.state, CallState::Ended);
+
+    let output = ctl(&["decline", "--busy", "c1", "--json"]).await.unwrap();
+    assert_exit(&output, 0);
+    let call: CallInfo = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(call.id, "c1");
+    let output = ctl(&["decline", "c9"]).await.unwrap();
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("no call c9"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = ctl(&["keys", "*12#", "c1"]).await.unwrap();
     assert_exit(&output, 0);

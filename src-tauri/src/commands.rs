@@ -5,7 +5,7 @@
 //! `invoke("dial", { request })` etc.); errors reach the page as the serialised [`ApiError`].
 
 use crate::Shell;
-use frontdesk_api::{ApiError, Backend, CallInfo, DialRequest, HistoryEntry, Status};
+use frontdesk_api::{ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Status};
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -32,6 +32,16 @@ pub async fn answer(shell: State<'_, Shell>, call: Option<String>) -> Reply<Call
 #[tauri::command]
 pub async fn hangup(shell: State<'_, Shell>, call: Option<String>) -> Reply<CallInfo> {
     shell.engine.hangup(call).await
+}
+
+/// Any user action on a call (answer, hang up, decline, busy...).
+#[tauri::command]
+pub async fn act(
+    shell: State<'_, Shell>,
+    call: Option<String>,
+    action: CallAction,
+) -> Reply<CallInfo> {
+    shell.engine.act(call, action).await
 }
 
 /// Keypad input to a call.

@@ -55,6 +55,7 @@ pub fn run() -> ExitCode {
             commands::dial,
             commands::answer,
             commands::hangup,
+            commands::act,
             commands::keys,
             commands::calls,
             commands::history,

@@ -141,6 +141,18 @@ describe("web UI against the real daemon", { timeout: 180000 }, () => {
     await sippSucceeded(sipp);
   });
 
+  test("a ringing call is refused as busy from the prompt", async () => {
+    const scenario = join(UI_DIR, "e2e", "caller-refused.xml");
+    const sipp = await startSipp("", ["-sf", scenario, `127.0.0.1:${daemon.sipPort}`]);
+    await page.waitForSelector("#incoming:not([hidden])");
+    await page.click("#incoming-busy");
+    await page.waitForSelector("#incoming", { state: "hidden" });
+    await waitFor("the history row of the refused call", async () =>
+      (await newestHistory().getAttribute("data-end-reason")) === "busy",
+    );
+    await sippSucceeded(sipp);
+  });
+
   test("a call dialled from the pad is hung up from the page", async () => {
     const sipp = await startSipp("uas");
     const before = await newestHistory().getAttribute("data-history-id");

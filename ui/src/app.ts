@@ -1,6 +1,6 @@
 // The controller: keeps the store in step with the engine (initial read, events, re-reads)
 // and runs the user's actions, turning failures into notices.
-import { ApiFailure, type Backend, type CallInfo, type DialRequest, type Event } from "./api/backend";
+import { ApiFailure, type Backend, type CallAction, type CallInfo, type DialRequest, type Event } from "./api/backend";
 import type { Store } from "./store";
 
 /** How many history rows the page shows. */
@@ -42,6 +42,9 @@ export class App {
   }
   async hangup(call: string): Promise<boolean> {
     return this.run(async () => this.upsert(await this.backend.hangup(call)));
+  }
+  async act(call: string, action: CallAction): Promise<boolean> {
+    return this.run(async () => this.upsert(await this.backend.act(call, action)));
   }
   async keys(keys: string, call: string): Promise<boolean> {
     return this.run(() => this.backend.keys(keys, call));

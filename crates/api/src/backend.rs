@@ -74,10 +74,16 @@ pub trait Backend: Send + Sync + 'static {
     async fn status(&self) -> Result<Status, ApiError>;
     /// Places a call and returns it in state `dialing`.
     async fn dial(&self, request: DialRequest) -> Result<CallInfo, ApiError>;
+    /// Carries out a user's action on a call and returns the call as it was before.
+    async fn act(&self, call: Option<String>, action: CallAction) -> Result<CallInfo, ApiError>;
     /// Answers an incoming call.
-    async fn answer(&self, call: Option<String>) -> Result<CallInfo, ApiError>;
+    async fn answer(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
+        self.act(call, CallAction::Answer).await
+    }
     /// Hangs up, cancels or declines a call, whatever its state.
-    async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError>;
+    async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
+        self.act(call, CallAction::Hangup).await
+    }
     /// Keypad input to a call: digits, `*` and `#`.
     async fn keys(&self, keys: String, call: Option<String>) -> Result<(), ApiError>;
     /// Calls that have not ended, oldest first.

@@ -141,6 +141,37 @@ pub struct HistoryEntry {
     pub end_reason: Option<String>,
 }
 
+/// What a user can do to one call: `POST /api/v1/calls/{id}/{action}`, `ctl <action>`.
+///
+/// One enum rather than one API method per button, so every face (HTTP, CLI, desktop IPC)
+/// offers the same set and a new action is added in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CallAction {
+    /// Answer a ringing incoming call.
+    Answer,
+    /// Hang up, cancel or decline (603), whatever fits the state.
+    Hangup,
+    /// Decline a ringing incoming call with 603 Decline.
+    Decline,
+    /// Decline a ringing incoming call as busy (486 Busy Here), e.g. so the caller's
+    /// server offers its own voicemail or busy treatment.
+    Busy,
+}
+
+impl CallAction {
+    /// The action's name in paths and on the command line, e.g. `busy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallAction::Answer => "answer",
+            CallAction::Hangup => "hangup",
+            CallAction::Decline => "decline",
+            CallAction::Busy => "busy",
+        }
+    }
+}
+
 /// What `ctl dial` asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -38,6 +38,7 @@ fn render() -> String {
         decl::<CallDirection>(&cfg),
         decl::<CallState>(&cfg),
         decl::<CallInfo>(&cfg),
+        decl::<CallAction>(&cfg),
         decl::<HistoryEntry>(&cfg),
         decl::<DialRequest>(&cfg),
         decl::<Event>(&cfg),

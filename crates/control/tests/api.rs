@@ -92,13 +92,13 @@ impl Backend for Fake {
             }
         }
     }
-    async fn answer(&self, call_id: Option<String>) -> Result<CallInfo, ApiError> {
-        self.record(format!("answer:{call_id:?}"));
-        Ok(call(&pick(&call_id)?, CallState::Active))
-    }
-    async fn hangup(&self, call_id: Option<String>) -> Result<CallInfo, ApiError> {
-        self.record(format!("hangup:{call_id:?}"));
-        Ok(call(&pick(&call_id)?, CallState::Ended))
+    async fn act(&self, call_id: Option<String>, action: CallAction) -> Result<CallInfo, ApiError> {
+        self.record(format!("{}:{call_id:?}", action.as_str()));
+        let after = match action {
+            CallAction::Answer => CallState::Active,
+            _ => CallState::Ended,
+        };
+        Ok(call(&pick(&call_id)?, after))
     }
     async fn keys(&self, keys: String, call_id: Option<String>) -> Result<(), ApiError> {
         self.record(format!("keys:{keys}:{call_id:?}"));
@@ -304,6 +304,8 @@ async fn every_route_round_trips_through_the_client() {
     assert_eq!(c.answer(Some("c7")).await.unwrap().state, CallState::Active);
     assert_eq!(c.hangup(Some("c/7")).await.unwrap().id, "c/7");
     assert_eq!(c.hangup(None).await.unwrap().state, CallState::Ended);
+    c.act(Some("c3"), CallAction::Busy).await.unwrap();
+    c.act(None, CallAction::Decline).await.unwrap();
     c.keys("*123#", None).await.unwrap();
     c.keys("5", Some("c2")).await.unwrap();
     assert_eq!(c.history(2).await.unwrap().len(), 2);
@@ -318,6 +320,8 @@ async fn every_route_round_trips_through_the_client() {
             "answer:Some(\"c7\")",
             "hangup:Some(\"c/7\")",
             "hangup:None",
+            "busy:Some(\"c3\")",
+            "decline:None",
             "keys:*123#:None",
             "keys:5:Some(\"c2\")",
             "history:2",
@@ -371,6 +375,7 @@ async fn errors_keep_their_kind_and_status() {
         ("POST /api/v1/calls", r#"{"target":""}"#, 400),
         ("POST /api/v1/calls/missing/hangup", "", 404),
         ("POST /api/v1/calls/idle/answer", "", 409),
+        ("POST /api/v1/calls/c1/explode", "", 404),
         ("POST /api/v1/calls", r#"{"target":"down"}"#, 503),
         ("POST /api/v1/calls", r#"{"target":"bug"}"#, 500),
         ("POST /api/v1/calls", r#"{"nope":1}"#, 400),

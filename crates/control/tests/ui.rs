@@ -25,10 +25,7 @@ impl Backend for StatusOnly {
     async fn dial(&self, _: DialRequest) -> Result<CallInfo, ApiError> {
         Err(ApiError::internal("not part of this test"))
     }
-    async fn answer(&self, _: Option<String>) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not part of this test"))
-    }
-    async fn hangup(&self, _: Option<String>) -> Result<CallInfo, ApiError> {
+    async fn act(&self, _: Option<String>, _: CallAction) -> Result<CallInfo, ApiError> {
         Err(ApiError::internal("not part of this test"))
     }
     async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {

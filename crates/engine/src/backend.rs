@@ -39,26 +39,29 @@ impl Backend for Engine {
         self.dial_call(request).await
     }
 
-    async fn answer(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
-        let (info, handle) = self
-            .calls
-            .find(call.as_deref(), |c| c.state == CallState::Incoming)?;
-        if info.state != CallState::Incoming {
+    async fn act(&self, call: Option<String>, action: CallAction) -> Result<CallInfo, ApiError> {
+        let wants_ringing = matches!(
+            action,
+            CallAction::Answer | CallAction::Decline | CallAction::Busy
+        );
+        let (info, handle) = self.calls.find(call.as_deref(), |c| {
+            !wants_ringing || c.state == CallState::Incoming
+        })?;
+        if wants_ringing && info.state != CallState::Incoming {
             return Err(ApiError::conflict(format!(
-                "call {} is not ringing here",
-                info.id
+                "call {} is not ringing here; `{}` is only for incoming calls that ring",
+                info.id,
+                action.as_str()
             )));
         }
+        let command = match action {
+            CallAction::Answer => CallCommand::Answer,
+            CallAction::Hangup => CallCommand::Hangup,
+            CallAction::Decline => CallCommand::Decline(603),
+            CallAction::Busy => CallCommand::Decline(486),
+        };
         handle
-            .send(CallCommand::Answer)
-            .map_err(|e| ApiError::conflict(e.to_string()))?;
-        Ok(info)
-    }
-
-    async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
-        let (info, handle) = self.calls.find(call.as_deref(), |_| true)?;
-        handle
-            .send(CallCommand::Hangup)
+            .send(command)
             .map_err(|e| ApiError::conflict(e.to_string()))?;
         Ok(info)
     }

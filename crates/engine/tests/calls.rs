@@ -2,7 +2,7 @@
 
 mod support;
 
-use frontdesk_api::{Backend, CallState, DialRequest, RegistrationState};
+use frontdesk_api::{Backend, CallAction, CallState, DialRequest, ErrorKind, RegistrationState};
 use frontdesk_testbed::{
     assert_contains_tone, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions,
 };
@@ -156,10 +156,28 @@ async fn cancelling_while_it_rings_and_declining() {
     assert_eq!(ended.end_reason.as_deref(), Some("declined"));
     b.wait_event(CallEvent::Closed, WAIT).await.unwrap();
 
+    // They call again and we say we are busy (486); `busy` is refused for calls not ringing.
+    b.dial(&k.aor("101")).await.unwrap();
+    let ringing = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine
+        .act(Some(ringing.id.clone()), CallAction::Busy)
+        .await
+        .unwrap();
+    let ended = fd.wait_state(&ringing.id, CallState::Ended).await;
+    assert_eq!(ended.end_reason.as_deref(), Some("busy"));
+    let closed = b.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    assert!(closed.param.contains("486"), "baresip saw {closed:?}");
+    let not_ringing = fd
+        .engine
+        .act(Some(ringing.id.clone()), CallAction::Busy)
+        .await
+        .unwrap_err();
+    assert_eq!(not_ringing.kind, ErrorKind::NotFound, "{not_ringing}");
+
     let history = fd.engine.history(10).await.unwrap();
     let reasons: Vec<_> = history
         .iter()
         .map(|h| h.end_reason.clone().unwrap_or_default())
         .collect();
-    assert_eq!(reasons, ["declined", "cancelled"]);
+    assert_eq!(reasons, ["busy", "declined", "cancelled"]);
 }

@@ -2,6 +2,7 @@
 // HttpBackend (daemon's /api/v1 over fetch + WebSocket) and TauriBackend (IPC commands).
 import type {
   ApiError,
+  CallAction,
   CallInfo,
   DialRequest,
   ErrorKind,
@@ -22,6 +23,8 @@ export interface Backend {
   dial(request: DialRequest): Promise<CallInfo>;
   answer(call: string | null): Promise<CallInfo>;
   hangup(call: string | null): Promise<CallInfo>;
+  /** Any CallAction on a call (answer, hangup, decline, busy). */
+  act(call: string | null, action: CallAction): Promise<CallInfo>;
   keys(keys: string, call: string | null): Promise<void>;
   calls(): Promise<CallInfo[]>;
   history(limit: number): Promise<HistoryEntry[]>;

@@ -121,6 +121,14 @@ ended_at: number | null,
 end_reason: string | null, };
 
 /**
+ * What a user can do to one call: `POST /api/v1/calls/{id}/{action}`, `ctl <action>`.
+ *
+ * One enum rather than one API method per button, so every face (HTTP, CLI, desktop IPC)
+ * offers the same set and a new action is added in one place.
+ */
+export type CallAction = "answer" | "hangup" | "decline" | "busy";
+
+/**
  * One row of the call history, as listed by `ctl history`.
  */
 export type HistoryEntry = { 

@@ -3,7 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { ApiFailure, type Backend, type ConnectionListener } from "./backend";
-import type { CallInfo, DialRequest, Event, HistoryEntry, Status } from "./generated";
+import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status } from "./generated";
 
 export const EVENT_NAME = "frontdesk://event";
 
@@ -21,6 +21,9 @@ export class TauriBackend implements Backend {
   }
   hangup(callId: string | null): Promise<CallInfo> {
     return call("hangup", { call: callId });
+  }
+  act(callId: string | null, action: CallAction): Promise<CallInfo> {
+    return call("act", { call: callId, action });
   }
   keys(keys: string, callId: string | null): Promise<void> {
     return call("keys", { keys, call: callId });

@@ -1,5 +1,5 @@
 // #incoming: the prompt shown while a call rings here, with #incoming-answer and
-// #incoming-decline. With several ringing calls it offers the oldest first.
+// #incoming-busy (486) and #incoming-decline (603). With several ringing calls it offers the oldest first.
 import type { App } from "../app";
 import { byId } from "../dom";
 import { detail, who } from "../format";
@@ -12,6 +12,9 @@ export function mountIncoming(app: App, store: Store): void {
   const more = byId("incoming-more");
   const answer = byId<HTMLButtonElement>("incoming-answer");
   const decline = byId<HTMLButtonElement>("incoming-decline");
+  const busy = byId<HTMLButtonElement>("incoming-busy");
+  const buttons = [answer, decline, busy];
+  const enable = (on: boolean) => buttons.forEach((b) => (b.disabled = !on));
   let current: string | null = null;
 
   store.subscribe((state) => {
@@ -24,7 +27,7 @@ export function mountIncoming(app: App, store: Store): void {
     }
     if (current !== call.id) {
       current = call.id;
-      answer.disabled = decline.disabled = false;
+      enable(true);
     }
     panel.dataset.callId = call.id;
     name.textContent = who(call);
@@ -34,10 +37,11 @@ export function mountIncoming(app: App, store: Store): void {
 
   const act = async (action: (id: string) => Promise<boolean>) => {
     if (!current) return;
-    answer.disabled = decline.disabled = true;
+    enable(false);
     const ok = await action(current);
-    if (!ok) answer.disabled = decline.disabled = false;
+    if (!ok) enable(true);
   };
   answer.addEventListener("click", () => void act((id) => app.answer(id)));
-  decline.addEventListener("click", () => void act((id) => app.hangup(id)));
+  decline.addEventListener("click", () => void act((id) => app.act(id, "decline")));
+  busy.addEventListener("click", () => void act((id) => app.act(id, "busy")));
 }

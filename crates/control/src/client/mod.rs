@@ -8,7 +8,7 @@ mod sse;
 
 use crate::files;
 use crate::server::CURRENT_CALL;
-use frontdesk_api::{ApiError, CallInfo, DialRequest, Event, HistoryEntry, Status};
+use frontdesk_api::{ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status};
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -136,16 +136,20 @@ impl ControlClient {
             .await
     }
 
+    /// Carries out `action` on `call`, or on the obvious call when `None`.
+    pub async fn act(&self, call: Option<&str>, action: CallAction) -> Result<CallInfo, ApiError> {
+        self.json(Method::POST, &call_path(call, action.as_str()), None)
+            .await
+    }
+
     /// Answers `call`, or the ringing call when `None`.
     pub async fn answer(&self, call: Option<&str>) -> Result<CallInfo, ApiError> {
-        self.json(Method::POST, &call_path(call, "answer"), None)
-            .await
+        self.act(call, CallAction::Answer).await
     }
 
     /// Hangs up, cancels or declines `call`, or the obvious call when `None`.
     pub async fn hangup(&self, call: Option<&str>) -> Result<CallInfo, ApiError> {
-        self.json(Method::POST, &call_path(call, "hangup"), None)
-            .await
+        self.act(call, CallAction::Hangup).await
     }
 
     /// Sends keypad input (`0`-`9`, `*`, `#`) to `call`, or to the obvious call.

@@ -6,7 +6,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
-use frontdesk_api::{ApiError, CallInfo, DialRequest, HistoryEntry, Status};
+use frontdesk_api::{ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Status};
 use serde::Deserialize;
 
 /// The id that stands for "the obvious call" in `/calls/{id}/...` paths.
@@ -52,22 +52,26 @@ pub(crate) async fn answer(State(state): State<AppState>) -> ApiResult<Json<Call
     Ok(Json(state.backend.answer(None).await?))
 }
 
-pub(crate) async fn answer_id(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<CallInfo>> {
-    Ok(Json(state.backend.answer(call_id(id)).await?))
-}
-
 pub(crate) async fn hangup(State(state): State<AppState>) -> ApiResult<Json<CallInfo>> {
     Ok(Json(state.backend.hangup(None).await?))
 }
 
-pub(crate) async fn hangup_id(
+/// `POST /calls/{id}/{action}`: any [`CallAction`] on one call (`current` for the obvious one).
+pub(crate) async fn act(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
 ) -> ApiResult<Json<CallInfo>> {
-    Ok(Json(state.backend.hangup(call_id(id)).await?))
+    let action = parse_action(&action)?;
+    Ok(Json(state.backend.act(call_id(id), action).await?))
+}
+
+/// The action named in a path, or an error listing the ones there are.
+fn parse_action(name: &str) -> Result<CallAction, ApiError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        ApiError::not_found(format!(
+            "no call action `{name}`; there are answer, hangup, decline, busy and keys"
+        ))
+    })
 }
 
 pub(crate) async fn keys(

@@ -75,13 +75,7 @@ async fn run(
         .create_response(StatusCode::RINGING, None)
         .await
         .map_err(|e| EndReason::Error(e.to_string()))?;
-    let tagged = ringing
-        .msg
-        .headers
-        .edit(Name::TO, |to: &mut FromTo| to.tag.clone_from(&local_tag));
-    if let Err(e) = tagged {
-        tracing::debug!("could not tag the 180: {e}");
-    }
+    tag_to(&mut ringing, &local_tag);
     acceptor
         .respond_provisional(ringing)
         .await
@@ -102,8 +96,15 @@ async fn run(
     };
     if let Some(code) = decision {
         let status = StatusCode::from(code);
-        if let Ok(response) = acceptor.create_response(status, None).await {
-            let _ = acceptor.respond_failure(response).await;
+        if let Ok(mut response) = acceptor.create_response(status, None).await {
+            // Same To tag as the 180, so the caller's ACK matches (RFC 3261 12.1.1).
+            tag_to(&mut response, &local_tag);
+            // The transaction waits for the caller's ACK (up to 32 s); the call is over now.
+            tokio::spawn(async move {
+                if let Err(e) = acceptor.respond_failure(response).await {
+                    tracing::debug!("the caller did not acknowledge our refusal: {e}");
+                }
+            });
         }
         return Err(if code == 486 {
             EndReason::Busy
@@ -165,4 +166,18 @@ async fn run(
     emit(&events, CallEvent::Answered { codec });
     session::run(session, media, local_sdp, commands, events).await;
     Ok(())
+}
+
+/// Puts our To tag on a provisional or failure response; ezk adds it to 2xx only.
+fn tag_to(
+    response: &mut ezk_sip_core::transport::OutgoingResponse,
+    local_tag: &Option<bytesstr::BytesStr>,
+) {
+    let tagged = response
+        .msg
+        .headers
+        .edit(Name::TO, |to: &mut FromTo| to.tag.clone_from(local_tag));
+    if let Err(e) = tagged {
+        tracing::debug!("could not tag the response: {e}");
+    }
 }
