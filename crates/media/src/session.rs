@@ -118,6 +118,7 @@ pub struct MediaStats {
 
 enum Command {
     Update(MediaParams),
+    Outgoing(crate::Outgoing),
     Dtmf(char),
     Stop,
 }
@@ -222,6 +223,14 @@ impl MediaSession {
             let _ = tx.send(Command::Update(params.clone()));
         }
         self.params = Some(params);
+    }
+
+    /// Chooses what the call sends: the microphone, silence (mute) or music (hold).
+    /// Before `start` it has no effect.
+    pub fn set_outgoing(&self, outgoing: crate::Outgoing) {
+        if let Some(tx) = &self.cmd {
+            let _ = tx.send(Command::Outgoing(outgoing));
+        }
     }
 
     /// Send a DTMF digit (0-9, *, #, A-D) as RFC 4733 events; digits queue up

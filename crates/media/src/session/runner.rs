@@ -43,6 +43,8 @@ pub(super) struct Runner {
     got_first_packet: bool,
     next_sr: Instant,
     mic: Vec<i16>,
+    outgoing: crate::Outgoing,
+    music: crate::outgoing::MusicPlayer,
     playout: VecDeque<i16>,
     decoded: Vec<i16>,
     frame_out: Vec<i16>,
@@ -88,6 +90,8 @@ impl Runner {
             got_first_packet: false,
             next_sr: Instant::now() + Duration::from_secs(1),
             mic: Vec::new(),
+            outgoing: crate::Outgoing::Microphone,
+            music: Default::default(),
             playout: VecDeque::new(),
             decoded: Vec::new(),
             frame_out: Vec::new(),
@@ -129,6 +133,7 @@ impl Runner {
                         }
                     }
                     Some(Command::Dtmf(d)) => self.dtmf_queue.push_back(d),
+                    Some(Command::Outgoing(o)) => self.outgoing = o,
                     Some(Command::Stop) | None => break,
                 },
             }
@@ -187,6 +192,13 @@ impl Runner {
 
         self.mic.resize(frame, 0);
         self.audio.capture(codec.sample_rate(), &mut self.mic);
+        match &self.outgoing {
+            crate::Outgoing::Microphone => {}
+            crate::Outgoing::Silence => self.mic.fill(0),
+            crate::Outgoing::Music(music) => {
+                self.music.fill(music, codec.sample_rate(), &mut self.mic)
+            }
+        }
         if sends {
             if self.dtmf.is_none() && self.dtmf_gap == 0 {
                 if let (Some(d), Some(_)) = (self.dtmf_queue.front().copied(), p.telephone_event_pt)
