@@ -4,16 +4,18 @@
 //! [`CallCommand`]s through the returned [`CallHandle`] and receives [`CallEvent`]s. The task
 //! always ends with exactly one [`CallEvent::Ended`], whatever happens.
 
+mod in_dialog;
 mod incoming;
 mod outgoing;
 mod session;
 
-use frontdesk_media::{AudioConfig, Codec};
+use frontdesk_media::{AudioConfig, Codec, HoldMusic};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 pub use ezk_sip_types::uri::NameAddr;
 pub use ezk_sip_types::StatusCode;
+pub use in_dialog::{sipfrag_status, DialogId, Replaces};
 pub use incoming::spawn_incoming;
 pub use outgoing::{spawn_outgoing, OutgoingCall};
 
@@ -28,6 +30,21 @@ pub struct CallSetup {
     pub codecs: Vec<Codec>,
     /// Where this call's audio comes from and goes to.
     pub audio: AudioConfig,
+    /// What the far end hears while we hold the call; silence when `None`.
+    pub hold_music: Option<Arc<HoldMusic>>,
+    /// How keypad digits are sent.
+    pub dtmf: DtmfMode,
+}
+
+/// How a call sends keypad digits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DtmfMode {
+    /// RFC 4733 telephone-events in the media, falling back to SIP INFO when the far end did
+    /// not negotiate them.
+    #[default]
+    Rfc4733,
+    /// SIP INFO with `application/dtmf-relay`, for servers that ignore RFC 4733.
+    Info,
 }
 
 /// What the engine asks a call to do.
@@ -39,8 +56,25 @@ pub enum CallCommand {
     Hangup,
     /// Decline a ringing incoming call with this status (486 busy, 603 decline).
     Decline(u16),
-    /// Send a keypad digit to the far end (RFC 4733).
+    /// Send a keypad digit to the far end (RFC 4733 or INFO, see [`DtmfMode`]).
     Dtmf(char),
+    /// Put the far end on hold (re-INVITE with `sendonly`), with music if configured.
+    Hold,
+    /// Take the far end off hold.
+    Resume,
+    /// Stop or restart sending the microphone.
+    Mute(bool),
+    /// Ask the far end to call `refer_to` (REFER): a blind transfer, or an attended one when
+    /// the URI carries `?Replaces=`. Progress comes back as [`CallEvent::Transfer`].
+    Refer {
+        /// The Refer-To URI.
+        refer_to: String,
+        /// Our identity for `Referred-By`.
+        referred_by: String,
+    },
+    /// Report how the call we placed for the far end's REFER is going (a NOTIFY with this
+    /// status); a final status (>= 200) ends the call on success.
+    ReferProgress(u16),
 }
 
 /// What a call reports.
@@ -52,6 +86,25 @@ pub enum CallEvent {
     Answered {
         /// The negotiated codec.
         codec: Codec,
+        /// The dialog, for transfers with `Replaces` and for matching pickups.
+        dialog: DialogId,
+    },
+    /// The hold state changed: `local` when we hold the far end, `remote` when they hold us.
+    Hold {
+        /// We put the far end on hold.
+        local: bool,
+        /// The far end put us on hold.
+        remote: bool,
+    },
+    /// How a REFER we sent is going.
+    Transfer(TransferProgress),
+    /// The far end asks us to call `refer_to` (it transfers us). The engine places that call
+    /// and reports back with [`CallCommand::ReferProgress`].
+    Referred {
+        /// The target, possibly with `?Replaces=`.
+        refer_to: String,
+        /// Who asked, when they said.
+        referred_by: Option<String>,
     },
     /// The far end pressed a key.
     Dtmf(char),
@@ -59,6 +112,23 @@ pub enum CallEvent {
     Notice(String),
     /// The call is over; always the last event.
     Ended(EndReason),
+}
+
+/// What became of a REFER we sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferProgress {
+    /// The far end accepted the REFER (202) and is calling the target.
+    Accepted,
+    /// A NOTIFY reported this status of the far end's call to the target (1xx progress; 2xx
+    /// success; 3xx-6xx failure).
+    Status(u16),
+    /// The REFER itself was refused or got no answer; `code` when the far end answered.
+    Refused {
+        /// The status of the REFER's answer, if any.
+        code: Option<u16>,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// How a call ended, as recorded in the history.
@@ -70,6 +140,8 @@ pub enum EndReason {
     RemoteHangup,
     /// The caller gave up before answer, or we cancelled our own call.
     Cancelled,
+    /// The call was transferred to someone else and we left it.
+    Transferred,
     /// The call was declined (603, or by us).
     Declined,
     /// The far end is busy (486/600).
@@ -87,6 +159,7 @@ impl EndReason {
     pub fn as_str(&self) -> String {
         match self {
             EndReason::LocalHangup => "local_hangup".into(),
+            EndReason::Transferred => "transferred".into(),
             EndReason::RemoteHangup => "remote_hangup".into(),
             EndReason::Cancelled => "cancelled".into(),
             EndReason::Declined => "declined".into(),

@@ -1,6 +1,7 @@
 //! Taking a call: ring (180), wait for the user, answer with SDP or decline; the caller may
 //! CANCEL at any time.
 
+use super::in_dialog::DialogId;
 use super::session::{self, sdp_body, sdp_content_type};
 use super::{emit, CallCommand, CallEvent, CallHandle, CallSetup, EndReason, EventSink};
 use crate::net::advertised;
@@ -89,7 +90,8 @@ async fn run(
                 Some(CallCommand::Answer) => break None,
                 Some(CallCommand::Hangup) => break Some(603),
                 Some(CallCommand::Decline(code)) => break Some(code),
-                Some(CallCommand::Dtmf(_)) => {}
+                // Nothing to hold, send or transfer before the call is answered.
+                Some(_) => {}
                 None => break Some(480),
             }
         }
@@ -163,8 +165,9 @@ async fn run(
         let _ = session.terminate().await;
         return Err(EndReason::Error(format!("audio failed: {e}")));
     }
-    emit(&events, CallEvent::Answered { codec });
-    session::run(session, media, local_sdp, commands, events).await;
+    let dialog = DialogId::of(&session.dialog);
+    emit(&events, CallEvent::Answered { codec, dialog });
+    session::run(session, media, local_sdp, commands, events, setup).await;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Placing a call: INVITE with our offer, digest retries for 401 and 407, CANCEL while it
 //! rings, early dialogs, then the established session.
 
+use super::in_dialog::{ack_for, DialogId};
 use super::session::{self, sdp_body, sdp_content_type};
 use super::{emit, CallCommand, CallEvent, CallHandle, CallSetup, EndReason, EventSink};
 use crate::auth::Authenticator;
@@ -30,6 +31,11 @@ pub struct OutgoingCall {
     pub target: SipUri,
     /// Credentials for challenges.
     pub auth: Authenticator,
+    /// A `Replaces` header value (RFC 3891): this call takes over that dialog at the far end
+    /// (directed pickup with `;early-only`, or the target side of an attended transfer).
+    pub replaces: Option<String>,
+    /// A `Referred-By` value when we call because someone transferred us.
+    pub referred_by: Option<String>,
 }
 
 /// Starts calling; progress arrives as events.
@@ -80,7 +86,7 @@ async fn run(
     initiator.support_timer = false;
 
     call.auth.new_request();
-    send_invite(&mut initiator, &mut call.auth, &offer).await?;
+    send_invite(&mut initiator, &mut call, &offer).await?;
 
     let mut earlies: Vec<Early> = Vec::new();
     let mut progress = Progress::default();
@@ -125,7 +131,7 @@ async fn run(
                         emit(&events, CallEvent::Notice(e.to_string()));
                         return Err(EndReason::Failed(code));
                     }
-                    send_invite(&mut initiator, &mut call.auth, &offer).await?;
+                    send_invite(&mut initiator, &mut call, &offer).await?;
                     continue;
                 }
                 media.stop().await;
@@ -256,24 +262,6 @@ fn cancel_for(
     }
 }
 
-/// The ACK for a 2xx to our INVITE.
-///
-/// ezk's `create_ack` takes a fresh CSeq from the dialog before overwriting it with the
-/// INVITE's, so the next request (BYE) would skip a number; peers that insist on consecutive
-/// CSeqs (ezk's own dialog layer does) then hold that BYE forever. Give the number back.
-async fn ack_for(
-    session: &InviteSession,
-    answer: &TsxResponse,
-) -> Result<ezk_sip_core::transport::OutgoingRequest, ezk_sip_core::Error> {
-    let ack =
-        ezk_sip_ua::invite::create_ack(&session.dialog, answer.base_headers.cseq.cseq).await?;
-    session
-        .dialog
-        .local_cseq
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    Ok(ack)
-}
-
 /// A 200 arrived although we cancelled: acknowledge it and hang up at once.
 async fn hang_up_crossed(mut session: InviteSession, answer: TsxResponse) {
     if let Ok(mut ack) = ack_for(&session, &answer).await {
@@ -282,6 +270,8 @@ async fn hang_up_crossed(mut session: InviteSession, answer: TsxResponse) {
     let _ = session.terminate().await;
 }
 
+// One value at a time on the stack while the call is set up; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Step {
     Initiator(Result<Response, ezk_sip_core::Error>),
     Early(Result<EarlyResponse, ezk_sip_core::Error>),
@@ -309,10 +299,25 @@ async fn next_early(earlies: &mut Vec<Early>) -> Result<EarlyResponse, ezk_sip_c
 
 async fn send_invite(
     initiator: &mut InviteInitiator,
-    auth: &mut Authenticator,
+    call: &mut OutgoingCall,
     offer: &Bytes,
 ) -> Result<(), EndReason> {
+    let auth = &mut call.auth;
     let mut invite = initiator.create_invite();
+    if let Some(replaces) = &call.replaces {
+        invite
+            .headers
+            .insert(ezk_sip_types::Name::from("Replaces"), replaces.clone());
+        invite
+            .headers
+            .insert(ezk_sip_types::Name::REQUIRE, "replaces");
+    }
+    if let Some(referred_by) = &call.referred_by {
+        invite.headers.insert(
+            ezk_sip_types::Name::from("Referred-By"),
+            format!("<{referred_by}>"),
+        );
+    }
     invite.headers.insert_named(&sdp_content_type());
     invite.body = offer.clone();
     auth.authorize(&mut invite.headers);
@@ -452,6 +457,7 @@ async fn establish(
         );
         return;
     }
-    emit(&events, CallEvent::Answered { codec });
-    session::run(session, media, local_sdp, commands, events).await;
+    let dialog = DialogId::of(&session.dialog);
+    emit(&events, CallEvent::Answered { codec, dialog });
+    session::run(session, media, local_sdp, commands, events, setup).await;
 }

@@ -1,12 +1,16 @@
-//! An established call: BYE either way, re-INVITEs, session refreshes, DTMF, media events.
+//! An established call: BYE either way, re-INVITEs both ways (hold), session refreshes, DTMF,
+//! transfers (REFER both ways), media events.
 
-use super::{emit, CallCommand, CallEvent, EndReason, EventSink};
+use super::in_dialog::{self, CallUsage, InDialogRequest};
+use super::{
+    emit, CallCommand, CallEvent, CallSetup, DtmfMode, EndReason, EventSink, TransferProgress,
+};
 use crate::sdp::LocalSdp;
 use bytes::Bytes;
 use ezk_sip_types::header::typed::ContentType;
 use ezk_sip_types::StatusCode;
 use ezk_sip_ua::invite::session::{InviteSession, InviteSessionEvent};
-use frontdesk_media::{MediaEvent, MediaSession};
+use frontdesk_media::{Direction, MediaEvent, MediaSession, Outgoing};
 use tokio::sync::mpsc;
 
 /// `Content-Type: application/sdp`.
@@ -24,65 +28,303 @@ pub(super) fn sdp_body(headers: &ezk_sip_types::Headers, body: &Bytes) -> Option
 
 /// Runs an answered call until either side ends it.
 pub(super) async fn run(
-    mut session: InviteSession,
-    mut media: MediaSession,
-    mut local_sdp: LocalSdp,
-    mut commands: mpsc::UnboundedReceiver<CallCommand>,
+    session: InviteSession,
+    media: MediaSession,
+    local_sdp: LocalSdp,
+    commands: mpsc::UnboundedReceiver<CallCommand>,
     events: EventSink,
+    setup: CallSetup,
 ) {
-    let mut media_events = media.events();
-    let reason = loop {
-        tokio::select! {
-            command = commands.recv() => match command {
-                Some(CallCommand::Hangup) | Some(CallCommand::Decline(_)) | None => {
-                    if let Err(e) = session.terminate().await {
-                        tracing::debug!("BYE got no clean answer: {e}");
-                    }
-                    break EndReason::LocalHangup;
-                }
-                Some(CallCommand::Dtmf(digit)) => {
-                    if let Err(e) = media.send_dtmf(digit) {
-                        emit(&events, CallEvent::Notice(format!("cannot send key {digit}: {e}")));
-                    }
-                }
-                Some(CallCommand::Answer) => {}
-            },
-            event = session.run() => match event {
-                Ok(InviteSessionEvent::Bye(bye)) => {
-                    if let Err(e) = session.handle_bye(bye).await {
-                        tracing::debug!("could not answer BYE: {e}");
-                    }
-                    break EndReason::RemoteHangup;
-                }
-                Ok(InviteSessionEvent::Terminated) => break EndReason::RemoteHangup,
-                Ok(InviteSessionEvent::RefreshNeeded) => {
-                    if let Err(e) = session.refresh().await {
-                        tracing::warn!("session refresh failed: {e}");
-                    }
-                }
-                Ok(InviteSessionEvent::ReInviteReceived(reinvite)) => {
-                    answer_reinvite(&mut session, &mut media, &mut local_sdp, reinvite, &events).await;
-                }
-                Ok(InviteSessionEvent::Notify(_)) => {}
-                Err(e) => break EndReason::Error(format!("SIP error: {e}")),
-            },
-            media_event = media_events.recv() => match media_event {
-                Ok(MediaEvent::DtmfReceived(digit)) => emit(&events, CallEvent::Dtmf(digit)),
-                Ok(other) => {
-                    if let Some(notice) = notice_for(&other) {
-                        emit(&events, CallEvent::Notice(notice));
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                    media_events = media.events();
-                    tokio::task::yield_now().await;
-                }
-            },
-        }
+    let (requests_tx, requests) = mpsc::unbounded_channel();
+    let usage = session.dialog.register_usage(CallUsage {
+        requests: requests_tx,
+        dialog: session.dialog.clone(),
+    });
+    let mut call = Established {
+        session,
+        media,
+        local_sdp,
+        events,
+        setup,
+        held: false,
+        remote_held: false,
+        refer_sent: false,
+        refer_received: false,
     };
-    media.stop().await;
-    emit(&events, CallEvent::Ended(reason));
+    let reason = call.run(commands, requests).await;
+    drop(usage);
+    call.media.stop().await;
+    emit(&call.events, CallEvent::Ended(reason));
+}
+
+/// An answered call and what it knows about itself.
+struct Established {
+    session: InviteSession,
+    media: MediaSession,
+    local_sdp: LocalSdp,
+    events: EventSink,
+    setup: CallSetup,
+    /// We hold the far end.
+    held: bool,
+    /// The far end holds us.
+    remote_held: bool,
+    /// A REFER of ours is under way: NOTIFYs report its progress.
+    refer_sent: bool,
+    /// We act on the far end's REFER: a final success ends this call.
+    refer_received: bool,
+}
+
+/// What ends the loop: the reason the call is over.
+type Outcome = std::ops::ControlFlow<EndReason>;
+
+impl Established {
+    async fn run(
+        &mut self,
+        mut commands: mpsc::UnboundedReceiver<CallCommand>,
+        mut requests: mpsc::UnboundedReceiver<InDialogRequest>,
+    ) -> EndReason {
+        let mut media_events = self.media.events();
+        loop {
+            let outcome = tokio::select! {
+                command = commands.recv() => self.on_command(command).await,
+                event = self.session.run() => self.on_session_event(event).await,
+                Some(request) = requests.recv() => self.on_request(request),
+                media_event = media_events.recv() => {
+                    match media_event {
+                        Ok(event) => self.on_media_event(event),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            media_events = self.media.events();
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    Outcome::Continue(())
+                }
+            };
+            if let Outcome::Break(reason) = outcome {
+                return reason;
+            }
+        }
+    }
+
+    fn emit(&self, event: CallEvent) {
+        emit(&self.events, event);
+    }
+
+    fn notice(&self, text: String) {
+        self.emit(CallEvent::Notice(text));
+    }
+
+    async fn hang_up(&mut self) {
+        if let Err(e) = self.session.terminate().await {
+            tracing::debug!("BYE got no clean answer: {e}");
+        }
+    }
+
+    async fn on_command(&mut self, command: Option<CallCommand>) -> Outcome {
+        match command {
+            Some(CallCommand::Hangup) | Some(CallCommand::Decline(_)) | None => {
+                self.hang_up().await;
+                return Outcome::Break(EndReason::LocalHangup);
+            }
+            Some(CallCommand::Dtmf(digit)) => self.send_dtmf(digit).await,
+            Some(CallCommand::Hold) => self.set_hold(true).await,
+            Some(CallCommand::Resume) => self.set_hold(false).await,
+            Some(CallCommand::Mute(muted)) => {
+                if !self.held {
+                    self.media.set_outgoing(if muted {
+                        Outgoing::Silence
+                    } else {
+                        Outgoing::Microphone
+                    });
+                }
+            }
+            Some(CallCommand::Refer {
+                refer_to,
+                referred_by,
+            }) => match in_dialog::refer(&self.session, &refer_to, &referred_by).await {
+                Ok(()) => {
+                    self.refer_sent = true;
+                    self.emit(CallEvent::Transfer(TransferProgress::Accepted));
+                }
+                Err(e) => self.emit(CallEvent::Transfer(TransferProgress::Refused {
+                    code: e.code(),
+                    reason: e.to_string(),
+                })),
+            },
+            Some(CallCommand::ReferProgress(code)) => {
+                let last = code >= 200;
+                let reason = StatusCode::from(code)
+                    .text()
+                    .unwrap_or("Progress")
+                    .to_string();
+                if let Err(e) =
+                    in_dialog::notify_refer_progress(&self.session, code, &reason, last).await
+                {
+                    tracing::debug!("the transferor did not take our NOTIFY: {e}");
+                }
+                if last && (200..300).contains(&code) && self.refer_received {
+                    self.hang_up().await;
+                    return Outcome::Break(EndReason::Transferred);
+                }
+                if last {
+                    self.refer_received = false;
+                }
+            }
+            Some(CallCommand::Answer) => {}
+        }
+        Outcome::Continue(())
+    }
+
+    async fn send_dtmf(&mut self, digit: char) {
+        let info = self.setup.dtmf == DtmfMode::Info;
+        let sent = if info {
+            Err(None)
+        } else {
+            self.media.send_dtmf(digit).map_err(Some)
+        };
+        if let Err(why) = sent {
+            // INFO when asked for, or when the far end negotiated no telephone-event.
+            if info || matches!(why, Some(frontdesk_media::MediaError::NoTelephoneEvent)) {
+                if let Err(e) = in_dialog::info_dtmf(&self.session, digit).await {
+                    self.notice(format!("cannot send key {digit}: {e}"));
+                }
+            } else if let Some(e) = why {
+                self.notice(format!("cannot send key {digit}: {e}"));
+            }
+        }
+    }
+
+    /// Holds or resumes the far end with a re-INVITE; the state changes only once the far end
+    /// agreed, so a refused hold leaves the call as it was.
+    async fn set_hold(&mut self, hold: bool) {
+        if self.held == hold {
+            self.emit_hold();
+            return;
+        }
+        let direction = if hold {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        match in_dialog::reinvite(&self.session, &mut self.local_sdp, direction).await {
+            Ok(params) => {
+                self.remote_held =
+                    matches!(params.direction, Direction::RecvOnly | Direction::Inactive) && !hold;
+                self.media.update(params);
+                self.held = hold;
+                self.media
+                    .set_outgoing(match (&self.setup.hold_music, hold) {
+                        (Some(music), true) => Outgoing::Music(music.clone()),
+                        (None, true) => Outgoing::Silence,
+                        (_, false) => Outgoing::Microphone,
+                    });
+                self.emit_hold();
+            }
+            Err(e) => {
+                let what = if hold { "hold" } else { "resume" };
+                self.notice(format!("could not {what} the call: {e}"));
+                self.emit_hold();
+            }
+        }
+    }
+
+    fn emit_hold(&self) {
+        self.emit(CallEvent::Hold {
+            local: self.held,
+            remote: self.remote_held,
+        });
+    }
+
+    async fn on_session_event(
+        &mut self,
+        event: Result<InviteSessionEvent, ezk_sip_core::Error>,
+    ) -> Outcome {
+        match event {
+            Ok(InviteSessionEvent::Bye(bye)) => {
+                if let Err(e) = self.session.handle_bye(bye).await {
+                    tracing::debug!("could not answer BYE: {e}");
+                }
+                let reason = if self.refer_sent {
+                    // The transferee left after our REFER: the transfer went through.
+                    EndReason::Transferred
+                } else {
+                    EndReason::RemoteHangup
+                };
+                return Outcome::Break(reason);
+            }
+            Ok(InviteSessionEvent::Terminated) => return Outcome::Break(EndReason::RemoteHangup),
+            Ok(InviteSessionEvent::RefreshNeeded) => {
+                if let Err(e) = self.session.refresh().await {
+                    tracing::warn!("session refresh failed: {e}");
+                }
+            }
+            Ok(InviteSessionEvent::ReInviteReceived(reinvite)) => {
+                let before = self.remote_held;
+                if let Some(remote_held) = answer_reinvite(
+                    &mut self.session,
+                    &mut self.media,
+                    &mut self.local_sdp,
+                    reinvite,
+                    &self.events,
+                )
+                .await
+                {
+                    self.remote_held = remote_held;
+                }
+                if before != self.remote_held {
+                    self.emit_hold();
+                }
+            }
+            Ok(InviteSessionEvent::Notify(notify)) => {
+                if self.refer_sent {
+                    if let Some(code) = in_dialog::sipfrag_status(&notify.body) {
+                        self.emit(CallEvent::Transfer(TransferProgress::Status(code)));
+                        if (200..300).contains(&code) {
+                            // The far end reached the target: our part is done.
+                            self.hang_up().await;
+                            return Outcome::Break(EndReason::Transferred);
+                        }
+                        if code >= 300 {
+                            self.refer_sent = false;
+                        }
+                    } else if in_dialog::ends_subscription(&notify) {
+                        self.refer_sent = false;
+                    }
+                }
+            }
+            Err(e) => return Outcome::Break(EndReason::Error(format!("SIP error: {e}"))),
+        }
+        Outcome::Continue(())
+    }
+
+    fn on_request(&mut self, request: InDialogRequest) -> Outcome {
+        match request {
+            InDialogRequest::Dtmf(digit) => self.emit(CallEvent::Dtmf(digit)),
+            InDialogRequest::Refer {
+                refer_to,
+                referred_by,
+            } => {
+                self.refer_received = true;
+                self.emit(CallEvent::Referred {
+                    refer_to,
+                    referred_by,
+                });
+            }
+        }
+        Outcome::Continue(())
+    }
+
+    fn on_media_event(&mut self, event: MediaEvent) {
+        match event {
+            MediaEvent::DtmfReceived(digit) => self.emit(CallEvent::Dtmf(digit)),
+            other => {
+                if let Some(notice) = notice_for(&other) {
+                    self.notice(notice);
+                }
+            }
+        }
+    }
 }
 
 /// The media events a user should hear about.
@@ -104,16 +346,24 @@ fn notice_for(event: &MediaEvent) -> Option<String> {
 }
 
 /// Answers a re-INVITE from the far end (hold, resume, new address or codec).
+///
+/// Returns whether the far end now holds us (it offered sendonly or inactive), when the
+/// offer was accepted.
 async fn answer_reinvite(
     session: &mut InviteSession,
     media: &mut MediaSession,
     local_sdp: &mut LocalSdp,
     reinvite: ezk_sip_ua::invite::session::ReInviteReceived,
     events: &EventSink,
-) {
+) -> Option<bool> {
     let offer = sdp_body(&reinvite.invite.headers, &reinvite.invite.body);
+    let mut remote_held = None;
     let answered = match offer.as_deref().map(|offer| local_sdp.answer(offer)) {
         Some(Ok((answer, params))) => {
+            remote_held = Some(matches!(
+                params.direction,
+                Direction::RecvOnly | Direction::Inactive
+            ));
             media.update(params);
             Some(answer)
         }
@@ -130,7 +380,7 @@ async fn answer_reinvite(
                 events,
                 CallEvent::Notice(format!("refused a change of the call's media: {e}")),
             );
-            return;
+            return None;
         }
         // An offerless re-INVITE: we offer, the answer comes in the ACK.
         None => Some(local_sdp.offer(frontdesk_media::Direction::SendRecv)),
@@ -139,7 +389,7 @@ async fn answer_reinvite(
         .dialog
         .create_response(&reinvite.invite, StatusCode::OK, None)
     else {
-        return;
+        return None;
     };
     if let Some(body) = answered {
         response.msg.headers.insert_named(&sdp_content_type());
@@ -156,4 +406,5 @@ async fn answer_reinvite(
         }
         Err(e) => tracing::warn!("re-INVITE was not acknowledged: {e}"),
     }
+    remote_held
 }
