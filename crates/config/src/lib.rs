@@ -12,10 +12,13 @@ mod locate;
 mod model;
 pub mod secrets;
 
+/// The dial plan types an account's `[account.dial_plan]` turns into.
+pub use frontdesk_dialplan::{DialPlan, SettingError as DialPlanError};
+
 pub use addr::{HostPort, Registrar};
 pub use error::{ConfigError, Location};
 pub use load::CONFIG_FILE_NAME;
 pub use model::{
-    AccountConfig, AudioBackend, AudioConfig, CodecName, Config, DataConfig, SipConfig, Transport,
-    DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES, MIN_REGISTER_EXPIRES,
+    AccountConfig, AudioBackend, AudioConfig, CodecName, Config, DataConfig, DialPlanConfig,
+    SipConfig, Transport, DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES, MIN_REGISTER_EXPIRES,
 };

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use frontdesk_dialplan::DialPlan;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::ConfigError;
@@ -323,9 +324,29 @@ fn validate_account(
         ));
     }
     reconcile_transport(src, path, account)?;
+    validate_dial_plan(src, path, account)?;
     if let Some(ca) = &account.tls_ca_file {
         account.tls_ca_file = Some(checked_path(src, path.key("tls_ca_file"), ca, base)?);
     }
+    Ok(())
+}
+
+/// Builds the account's dial plan once, so a bad value is reported against its line.
+fn validate_dial_plan(
+    src: &Source<'_>,
+    path: &KeyPath,
+    account: &AccountConfig,
+) -> Result<(), ConfigError> {
+    let Some(plan) = &account.dial_plan else {
+        return Ok(());
+    };
+    DialPlan::new(&plan.settings()).map_err(|e| {
+        let mut key = path.key("dial_plan").key(e.key);
+        if let Some(index) = e.index {
+            key = key.index(index);
+        }
+        invalid(src, key, e.message)
+    })?;
     Ok(())
 }
 

@@ -38,6 +38,13 @@ impl KeyPath {
         KeyPath(segs)
     }
 
+    /// This path extended by an array index, e.g. `internal[1]`.
+    pub fn index(&self, index: usize) -> KeyPath {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Index(index));
+        KeyPath(segs)
+    }
+
     /// The last key of the path, if it ends in one.
     pub fn last_key(&self) -> Option<&str> {
         match self.0.last() {

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use frontdesk_dialplan::{DialPlan, DialPlanSettings, SettingError};
 use serde::{Deserialize, Serialize};
 
 use crate::{HostPort, Registrar};
@@ -127,12 +128,25 @@ pub struct AccountConfig {
     /// and notice a dead or restarted server; 1 to 3600.
     #[serde(default = "default_keepalive_seconds")]
     pub keepalive_seconds: u32,
+    /// `[account.dial_plan]`: extensions, prefixes and country; absent means three-digit
+    /// extensions and every other number dialled as typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dial_plan: Option<DialPlanConfig>,
 }
 
 impl AccountConfig {
     /// The digest user name: `auth_user` if set, else `user`.
     pub fn effective_auth_user(&self) -> &str {
         self.auth_user.as_deref().unwrap_or(&self.user)
+    }
+
+    /// The account's dial plan, defaults filled in. A loaded config has been checked, so
+    /// this fails only for an `AccountConfig` built by hand with bad values.
+    pub fn effective_dial_plan(&self) -> Result<DialPlan, SettingError> {
+        match &self.dial_plan {
+            Some(plan) => DialPlan::new(&plan.settings()),
+            None => Ok(DialPlan::default()),
+        }
     }
 
     /// True if `name` is acceptable as an account name (`[A-Za-z0-9_-]+`),
@@ -142,6 +156,51 @@ impl AccountConfig {
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    }
+}
+
+/// `[account.dial_plan]`: how an account's numbers are dialled and recognised.
+///
+/// Values are checked when the file is loaded ([`DialPlan::new`] says what is wrong) so a
+/// bad country or prefix is reported against its line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialPlanConfig {
+    /// Digits in an extension: every number that long is internal (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_length: Option<u32>,
+    /// Internal numbers as patterns (`"1xx"`, `"100-199"`), instead of `extension_length`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal: Option<Vec<String>>,
+    /// Dialled before a country code (default: the country's, else `00`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub international_prefix: Option<String>,
+    /// Dialled before an area code at home (default: the country's; `""` for none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub national_prefix: Option<String>,
+    /// Two-letter ISO 3166 code of the country the line is in, e.g. `DE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Digits the PBX needs for an outside line, e.g. `0` or `9`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_line_prefix: Option<String>,
+    /// `national` (default) or `e164`: the form outside numbers are sent in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dial_format: Option<String>,
+}
+
+impl DialPlanConfig {
+    /// The same values in the dial plan crate's terms.
+    pub fn settings(&self) -> DialPlanSettings {
+        DialPlanSettings {
+            extension_length: self.extension_length,
+            internal: self.internal.clone(),
+            international_prefix: self.international_prefix.clone(),
+            national_prefix: self.national_prefix.clone(),
+            country: self.country.clone(),
+            outside_line_prefix: self.outside_line_prefix.clone(),
+            dial_format: self.dial_format.clone(),
+        }
     }
 }
 

@@ -383,3 +383,124 @@ fn toml_syntax_errors_report_line_and_column() {
     }
     assert!(err.to_string().contains("line 2"), "{err}");
 }
+
+#[test]
+fn dial_plan_section_loads_as_a_table_or_inline() {
+    let text = "[[account]]\nname = \"office\"\nuser = \"101\"\ndomain = \"pbx\"\n\
+                [account.dial_plan]\ncountry = \"DE\"\noutside_line_prefix = \"0\"\n\
+                internal = [\"1xx\", \"2000-2099\"]\ninternational_prefix = \"00\"\n\
+                national_prefix = \"0\"\ndial_format = \"national\"\n\n\
+                [[account]]\nname = \"trunk\"\nuser = \"4930123456\"\ndomain = \"sip.example.net\"\n\
+                dial_plan = { country = \"de\", dial_format = \"e164\", extension_length = 4 }\n\n\
+                [[account]]\nname = \"plain\"\nuser = \"1\"\ndomain = \"pbx\"\n";
+    let c = parse(text).unwrap();
+
+    let office = c.account("office").unwrap();
+    let section = office.dial_plan.as_ref().unwrap();
+    assert_eq!(section.country.as_deref(), Some("DE"));
+    assert_eq!(
+        section.internal.as_deref(),
+        Some(&["1xx".to_string(), "2000-2099".to_string()][..])
+    );
+    let plan = office.effective_dial_plan().unwrap();
+    assert_eq!(plan.country(), Some("DE"));
+    assert_eq!(plan.outside_line_prefix(), Some("0"));
+    let dialed = plan.classify("+49 30 123456").unwrap();
+    assert_eq!(dialed.user_part(), Some("0030123456"));
+    assert_eq!(plan.classify("2042").unwrap().user_part(), Some("2042"));
+
+    let trunk = c.account("trunk").unwrap().effective_dial_plan().unwrap();
+    assert_eq!(
+        trunk.classify("030 123456").unwrap().user_part(),
+        Some("+4930123456")
+    );
+    assert!(matches!(
+        trunk.classify("1234").unwrap(),
+        frontdesk_dialplan::Dialed::Extension(_)
+    ));
+
+    let plain = c.account("plain").unwrap();
+    assert_eq!(plain.dial_plan, None);
+    let plan = plain.effective_dial_plan().unwrap();
+    assert_eq!(plan.country(), None);
+    assert_eq!(
+        plan.classify("+49 30 123456").unwrap().user_part(),
+        Some("+4930123456")
+    );
+}
+
+#[test]
+fn dial_plan_mistakes_are_named_with_their_line() {
+    let account = |plan: &str| {
+        format!("[[account]]\nname = \"a\"\nuser = \"1\"\ndomain = \"pbx\"\n\n[account.dial_plan]\n{plan}\n")
+    };
+    assert_invalid(
+        &account("country = \"DE\"\ncountri = \"DE\""),
+        "account[0].dial_plan.countri",
+        8,
+        "unknown field",
+    );
+    assert_invalid(
+        &account("country = \"XX\""),
+        "account[0].dial_plan.country",
+        7,
+        "`XX` is not a country code",
+    );
+    assert_invalid(
+        &account("country = \"DE\"\nextension_length = 0"),
+        "account[0].dial_plan.extension_length",
+        8,
+        "extension_length = 0 is out of range",
+    );
+    assert_invalid(
+        &account("extension_length = \"3\""),
+        "account[0].dial_plan.extension_length",
+        7,
+        "expected u32",
+    );
+    assert_invalid(
+        &account("internal = [\n  \"1xx\",\n  \"1oo\",\n]"),
+        "account[0].dial_plan.internal[1]",
+        9,
+        "`1oo` is not a pattern",
+    );
+    assert_invalid(
+        &account("country = \"DE\"\nextension_length = 4\ninternal = [\"1xx\"]"),
+        "account[0].dial_plan.internal",
+        9,
+        "replaces extension_length",
+    );
+    assert_invalid(
+        &account("outside_line_prefix = \"0\""),
+        "account[0].dial_plan.outside_line_prefix",
+        7,
+        "needs country",
+    );
+    assert_invalid(
+        &account("country = \"US\"\nouside_line_prefix = \"9\""),
+        "account[0].dial_plan.ouside_line_prefix",
+        8,
+        "unknown field",
+    );
+    assert_invalid(
+        &account("country = \"DE\"\ndial_format = \"e164\"\noutside_line_prefix = \"0\""),
+        "account[0].dial_plan.outside_line_prefix",
+        9,
+        "dial_format",
+    );
+    assert_invalid(
+        &account("country = \"DE\"\ninternational_prefix = \"+\""),
+        "account[0].dial_plan.international_prefix",
+        8,
+        "not a prefix",
+    );
+    // Inline, in the second account.
+    assert_invalid(
+        "[[account]]\nname = \"a\"\nuser = \"1\"\ndomain = \"pbx\"\n\n\
+         [[account]]\nname = \"b\"\nuser = \"2\"\ndomain = \"pbx\"\n\
+         dial_plan = { country = \"Germany\" }\n",
+        "account[1].dial_plan.country",
+        10,
+        "two-letter ISO 3166 code",
+    );
+}

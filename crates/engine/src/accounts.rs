@@ -19,6 +19,8 @@ pub(crate) struct Accounts {
 pub(crate) struct Account {
     pub(crate) config: AccountConfig,
     pub(crate) spec: AccountSpec,
+    /// Which numbers are extensions and how outside numbers are dialled.
+    pub(crate) dial_plan: frontdesk_config::DialPlan,
     status: Mutex<AccountStatus>,
     registration: tokio::sync::Mutex<Option<RegistrationHandle>>,
 }
@@ -30,6 +32,9 @@ impl Accounts {
             .iter()
             .map(|account| {
                 let spec = spec_for(account);
+                let dial_plan = account
+                    .effective_dial_plan()
+                    .map_err(|e| anyhow::anyhow!("account {}: dial_plan.{e}", account.name))?;
                 let aor = spec
                     .aor()
                     .map_err(|e| anyhow::anyhow!("account {}: {e}", account.name))?;
@@ -49,6 +54,7 @@ impl Accounts {
                     }),
                     config: account.clone(),
                     spec,
+                    dial_plan,
                     registration: tokio::sync::Mutex::new(None),
                 }))
             })

@@ -64,7 +64,7 @@ impl Engine {
 async fn from_account(account: &Account, target: &str) -> Result<Origin, ApiError> {
     let spec = &account.spec;
     let target = spec
-        .target_uri(target)
+        .target_uri_with(&account.dial_plan, target)
         .map_err(|e| ApiError::bad_request(e.0))?;
     let aor = spec.aor().map_err(|e| ApiError::internal(e.0))?;
     let from = match &spec.display_name {

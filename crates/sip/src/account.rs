@@ -1,6 +1,7 @@
 //! An account's identity and where its requests go.
 
 use ezk_sip_types::uri::SipUri;
+use frontdesk_dialplan::DialPlan;
 use std::time::Duration;
 
 /// The SIP transport an account talks to its server over.
@@ -94,8 +95,18 @@ impl AccountSpec {
         self.auth_user.as_deref().unwrap_or(&self.user)
     }
 
-    /// The Request-URI for a dial target typed by the user: an extension, a phone number,
-    /// `user@host` or a `sip:` URI.
+    /// The Request-URI for a dial target typed by the user, with the default dial plan
+    /// (three-digit extensions, numbers as typed); see [`AccountSpec::target_uri_with`].
+    pub fn target_uri(&self, target: &str) -> Result<SipUri, AddressError> {
+        self.target_uri_with(&DialPlan::default(), target)
+    }
+
+    /// The Request-URI for a dial target typed by the user: an extension, a phone number, a
+    /// feature code, a `tel:` URI, `user@host` or a `sip:` URI.
+    ///
+    /// `plan` decides the user part for everything but SIP addresses: extensions and `*`/`#`
+    /// codes as typed, outside numbers in the form the account's server expects (outside-line
+    /// prefix, national or E.164 format).
     ///
     /// With an outbound proxy, extensions and numbers are addressed to the proxy's host so the
     /// request can be sent there without resolving the domain.
@@ -104,16 +115,21 @@ impl AccountSpec {
     /// proxy like an extension; URIs elsewhere are called as given.
     // ezk's INVITE layer sends to the Request-URI's host, so reaching a foreign domain through
     // the proxy needs a Route-aware initiator of our own; until then such calls go direct.
-    pub fn target_uri(&self, target: &str) -> Result<SipUri, AddressError> {
-        if let Some(uri) = explicit_uri(target)? {
-            let in_our_domain = host_port_text(&uri).eq_ignore_ascii_case(&self.domain)
-                || host_text(&uri).eq_ignore_ascii_case(&self.domain);
-            return match (&self.proxy, uri_user(&uri)) {
-                (Some(_), Some(user)) if in_our_domain => self.via_next_hop(&user),
-                _ => Ok(uri),
-            };
+    pub fn target_uri_with(&self, plan: &DialPlan, target: &str) -> Result<SipUri, AddressError> {
+        let dialed = plan
+            .classify(target)
+            .map_err(|e| AddressError(e.to_string()))?;
+        if let Some(user) = dialed.user_part() {
+            return self.via_next_hop(&escape_user(user));
         }
-        self.via_next_hop(&dialable_number(target)?)
+        let uri = explicit_uri(target)?
+            .ok_or_else(|| AddressError(format!("'{target}' is not a valid SIP address")))?;
+        let in_our_domain = host_port_text(&uri).eq_ignore_ascii_case(&self.domain)
+            || host_text(&uri).eq_ignore_ascii_case(&self.domain);
+        match (&self.proxy, uri_user(&uri)) {
+            (Some(_), Some(user)) if in_our_domain => self.via_next_hop(&user),
+            _ => Ok(uri),
+        }
     }
 
     /// `sip:user@<proxy or domain>` with the account's transport.
@@ -148,8 +164,13 @@ pub fn direct_target_uri(target: &str) -> Result<SipUri, AddressError> {
 
 fn explicit_uri(target: &str) -> Result<Option<SipUri>, AddressError> {
     let target = target.trim();
-    if target.starts_with("sip:") || target.starts_with("sips:") {
-        return parse_uri(target).map(Some);
+    for scheme in ["sip:", "sips:"] {
+        let has_scheme = target
+            .get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme));
+        if has_scheme {
+            return parse_uri(&format!("{scheme}{}", &target[scheme.len()..])).map(Some);
+        }
     }
     if target.contains('@') {
         return parse_uri(&format!("sip:{target}")).map(Some);
@@ -157,28 +178,46 @@ fn explicit_uri(target: &str) -> Result<Option<SipUri>, AddressError> {
     Ok(None)
 }
 
-/// Strips the punctuation people type in phone numbers and checks what remains.
-fn dialable_number(target: &str) -> Result<String, AddressError> {
-    let number: String = target
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '/' | '.'))
-        .collect();
-    let valid = !number.is_empty()
-        && number
-            .char_indices()
-            .all(|(i, c)| c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0));
-    if !valid {
-        return Err(AddressError(format!(
-            "'{target}' is not an extension, a phone number or a sip: address"
-        )));
-    }
-    Ok(number.replace('#', "%23"))
+/// A dial string as a URI user part: `#` is not allowed there unescaped (RFC 3261 §25.1).
+fn escape_user(user: &str) -> String {
+    user.replace('#', "%23")
 }
 
 /// Parses a SIP URI, with an error that names it.
 pub fn parse_uri(text: &str) -> Result<SipUri, AddressError> {
     text.parse::<SipUri>()
         .map_err(|_| AddressError(format!("'{text}' is not a valid SIP address")))
+}
+
+/// The user part of a SIP URI, if it has one.
+pub fn uri_user(uri: &ezk_sip_types::uri::SipUri) -> Option<String> {
+    use ezk_sip_types::uri::SipUriUserPart;
+    match &uri.user_part {
+        SipUriUserPart::Empty => None,
+        SipUriUserPart::User(user) => Some(user.to_string()),
+        SipUriUserPart::UserPw(user_pw) => Some(user_pw.user.to_string()),
+    }
+}
+
+fn host_text(uri: &SipUri) -> String {
+    let printed = uri_to_string(&SipUri::new(uri.host_port.clone()));
+    let host_port = printed.trim_start_matches("sip:");
+    match uri.host_port.port {
+        Some(port) => host_port.trim_end_matches(&format!(":{port}")).to_string(),
+        None => host_port.to_string(),
+    }
+}
+
+fn host_port_text(uri: &SipUri) -> String {
+    uri_to_string(&SipUri::new(uri.host_port.clone()))
+        .trim_start_matches("sip:")
+        .to_string()
+}
+
+/// Prints a SIP URI the way it appears in headers.
+pub fn uri_to_string(uri: &SipUri) -> String {
+    use ezk_sip_types::print::AppendCtx;
+    uri.default_print_ctx().to_string()
 }
 
 #[cfg(test)]
@@ -249,6 +288,53 @@ mod tests {
         );
     }
 
+    fn german_pbx() -> DialPlan {
+        DialPlan::new(&frontdesk_dialplan::DialPlanSettings {
+            country: Some("DE".into()),
+            outside_line_prefix: Some("0".into()),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_dial_plan_decides_the_user_part() {
+        let plan = german_pbx();
+        let a = account(Some("127.0.0.1:5070"), Transport::Tcp);
+        let dial = |target: &str| print(&a.target_uri_with(&plan, target).unwrap());
+        assert_eq!(
+            dial("+49 30 123456"),
+            "sip:0030123456@127.0.0.1:5070;transport=tcp"
+        );
+        assert_eq!(
+            dial("tel:+44-20-7946-0958"),
+            "sip:000442079460958@127.0.0.1:5070;transport=tcp"
+        );
+        assert_eq!(dial("1 02"), "sip:102@127.0.0.1:5070;transport=tcp");
+        let b = account(None, Transport::Udp);
+        let dial = |target: &str| print(&b.target_uri_with(&plan, target).unwrap());
+        assert_eq!(dial("030 123456"), "sip:0030123456@pbx.example.com");
+        assert_eq!(dial("*97"), "sip:*97@pbx.example.com");
+        assert_eq!(dial("#31#0301234"), "sip:%2331%230301234@pbx.example.com");
+    }
+
+    #[test]
+    fn sip_addresses_keep_their_routing_under_a_dial_plan() {
+        let plan = german_pbx();
+        let a = account(Some("127.0.0.1:5070"), Transport::Udp);
+        let dial = |target: &str| print(&a.target_uri_with(&plan, target).unwrap());
+        assert_eq!(dial("sip:102@pbx.example.com"), "sip:102@127.0.0.1:5070");
+        assert_eq!(
+            dial("sip:+4930123456@elsewhere.example"),
+            "sip:+4930123456@elsewhere.example"
+        );
+        assert_eq!(
+            dial("SIP:alice@elsewhere.example"),
+            "sip:alice@elsewhere.example"
+        );
+        assert_eq!(dial("bob@10.0.0.2"), "sip:bob@10.0.0.2");
+    }
+
     #[test]
     fn nonsense_is_refused_with_a_reason() {
         let a = account(None, Transport::Udp);
@@ -261,35 +347,4 @@ mod tests {
             .0
             .contains("needs an account"));
     }
-}
-
-/// The user part of a SIP URI, if it has one.
-pub fn uri_user(uri: &ezk_sip_types::uri::SipUri) -> Option<String> {
-    use ezk_sip_types::uri::SipUriUserPart;
-    match &uri.user_part {
-        SipUriUserPart::Empty => None,
-        SipUriUserPart::User(user) => Some(user.to_string()),
-        SipUriUserPart::UserPw(user_pw) => Some(user_pw.user.to_string()),
-    }
-}
-
-fn host_text(uri: &SipUri) -> String {
-    let printed = uri_to_string(&SipUri::new(uri.host_port.clone()));
-    let host_port = printed.trim_start_matches("sip:");
-    match uri.host_port.port {
-        Some(port) => host_port.trim_end_matches(&format!(":{port}")).to_string(),
-        None => host_port.to_string(),
-    }
-}
-
-fn host_port_text(uri: &SipUri) -> String {
-    uri_to_string(&SipUri::new(uri.host_port.clone()))
-        .trim_start_matches("sip:")
-        .to_string()
-}
-
-/// Prints a SIP URI the way it appears in headers.
-pub fn uri_to_string(uri: &SipUri) -> String {
-    use ezk_sip_types::print::AppendCtx;
-    uri.default_print_ctx().to_string()
 }
