@@ -90,6 +90,37 @@ pub enum Verb {
         #[arg(long)]
         busy: bool,
     },
+    /// Put a call on hold (the far end hears music).
+    Hold {
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+    },
+    /// Take a call off hold.
+    Resume {
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+    },
+    /// Stop sending the microphone on a call.
+    Mute {
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+    },
+    /// Send the microphone again.
+    Unmute {
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+    },
+    /// Transfer a call to a colleague or number: blind, or announced with `--attended` (the
+    /// caller waits with music while you talk to the colleague; hang up to hand over).
+    Transfer {
+        /// Whom to transfer to, e.g. `102`.
+        target: String,
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+        /// Talk to the colleague first (announced transfer).
+        #[arg(long)]
+        attended: bool,
+    },
     /// Send keypad input (digits, `*`, `#`) to a call.
     Keys {
         /// The keys to send, e.g. `*123#`.

@@ -3,7 +3,7 @@
 use crate::cli::{CtlArgs, Verb};
 use crate::failure::Failure;
 use crate::{human, settings};
-use frontdesk_api::{ApiError, CallAction, DialRequest};
+use frontdesk_api::{ApiError, CallAction, DialRequest, TransferRequest};
 use frontdesk_control::ControlClient;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -29,6 +29,32 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
             };
             out.show(client.act(call.as_deref(), action).await, human::call_line)
         }
+        Verb::Hold { call } => out.show(
+            client.act(call.as_deref(), CallAction::Hold).await,
+            human::call_line,
+        ),
+        Verb::Resume { call } => out.show(
+            client.act(call.as_deref(), CallAction::Resume).await,
+            human::call_line,
+        ),
+        Verb::Mute { call } => out.show(
+            client.act(call.as_deref(), CallAction::Mute).await,
+            human::call_line,
+        ),
+        Verb::Unmute { call } => out.show(
+            client.act(call.as_deref(), CallAction::Unmute).await,
+            human::call_line,
+        ),
+        Verb::Transfer {
+            target,
+            call,
+            attended,
+        } => out.show(
+            client
+                .transfer(call.as_deref(), &TransferRequest { target, attended })
+                .await,
+            human::call_line,
+        ),
         Verb::Keys { sequence, call } => {
             let sent = client
                 .keys(&sequence, call.as_deref())

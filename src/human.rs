@@ -276,6 +276,10 @@ mod tests {
             answered_at: None,
             ended_at: None,
             end_reason: Some("declined".into()),
+            on_hold: false,
+            held_by_remote: false,
+            muted: false,
+            linked_call: None,
         };
         assert_eq!(
             call_line(&call),

@@ -230,6 +230,10 @@ fn incoming_call(id: &str, state: CallState) -> CallInfo {
         answered_at: None,
         ended_at: None,
         end_reason: None,
+        on_hold: false,
+        held_by_remote: false,
+        muted: false,
+        linked_call: None,
     }
 }
 
@@ -274,6 +278,16 @@ impl Backend for Scripted {
             _ => CallState::Ended,
         };
         Ok(incoming_call(&find(call)?, after))
+    }
+    async fn transfer(
+        &self,
+        call: Option<String>,
+        request: TransferRequest,
+    ) -> Result<CallInfo, ApiError> {
+        if request.target == "999" {
+            return Err(ApiError::conflict("no such colleague"));
+        }
+        Ok(incoming_call(&find(call)?, CallState::Active))
     }
     async fn keys(&self, _keys: String, call: Option<String>) -> Result<(), ApiError> {
         find(call).map(drop)
@@ -366,6 +380,22 @@ async fn ctl_verbs_print_json_and_text() {
     assert_exit(&output, 0);
     let call: CallInfo = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(call.id, "c1");
+    let output = ctl(&["transfer", "102", "c1", "--attended", "--json"])
+        .await
+        .unwrap();
+    assert_exit(&output, 0);
+    let output = ctl(&["transfer", "999"]).await.unwrap();
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("no such colleague"),
+        "{}",
+        stderr(&output)
+    );
+    for verb in ["hold", "resume", "mute", "unmute"] {
+        let output = ctl(&[verb, "c1"]).await.unwrap();
+        assert_exit(&output, 0);
+    }
+
     let output = ctl(&["decline", "c9"]).await.unwrap();
     assert_exit(&output, 1);
     assert!(

@@ -5,7 +5,9 @@
 //! `invoke("dial", { request })` etc.); errors reach the page as the serialised [`ApiError`].
 
 use crate::Shell;
-use frontdesk_api::{ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Status};
+use frontdesk_api::{
+    ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Status, TransferRequest,
+};
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -42,6 +44,16 @@ pub async fn act(
     action: CallAction,
 ) -> Reply<CallInfo> {
     shell.engine.act(call, action).await
+}
+
+/// Transfers a call, blind or announced.
+#[tauri::command]
+pub async fn transfer(
+    shell: State<'_, Shell>,
+    call: Option<String>,
+    request: TransferRequest,
+) -> Reply<CallInfo> {
+    shell.engine.transfer(call, request).await
 }
 
 /// Keypad input to a call.

@@ -56,6 +56,7 @@ pub fn run() -> ExitCode {
             commands::answer,
             commands::hangup,
             commands::act,
+            commands::transfer,
             commands::keys,
             commands::calls,
             commands::history,

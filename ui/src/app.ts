@@ -46,6 +46,9 @@ export class App {
   async act(call: string, action: CallAction): Promise<boolean> {
     return this.run(async () => this.upsert(await this.backend.act(call, action)));
   }
+  async transfer(call: string, target: string, attended: boolean): Promise<boolean> {
+    return this.run(async () => this.upsert(await this.backend.transfer(call, { target, attended })));
+  }
   async keys(keys: string, call: string): Promise<boolean> {
     return this.run(() => this.backend.keys(keys, call));
   }

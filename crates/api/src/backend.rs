@@ -84,6 +84,12 @@ pub trait Backend: Send + Sync + 'static {
     async fn hangup(&self, call: Option<String>) -> Result<CallInfo, ApiError> {
         self.act(call, CallAction::Hangup).await
     }
+    /// Transfers a call (blind, or announced with a consultation call first).
+    async fn transfer(
+        &self,
+        call: Option<String>,
+        request: TransferRequest,
+    ) -> Result<CallInfo, ApiError>;
     /// Keypad input to a call: digits, `*` and `#`.
     async fn keys(&self, keys: String, call: Option<String>) -> Result<(), ApiError>;
     /// Calls that have not ended, oldest first.

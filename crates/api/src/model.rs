@@ -108,9 +108,18 @@ pub struct CallInfo {
     pub answered_at: Option<UnixMillis>,
     /// When it ended.
     pub ended_at: Option<UnixMillis>,
-    /// Stable reason string once ended: `local_hangup`, `remote_hangup`, `cancelled`,
-    /// `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
+    /// Stable reason string once ended: `local_hangup`, `remote_hangup`, `transferred`,
+    /// `cancelled`, `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
     pub end_reason: Option<String>,
+    /// We put the far end on hold (they hear music).
+    pub on_hold: bool,
+    /// The far end put us on hold.
+    pub held_by_remote: bool,
+    /// Our microphone is muted on this call.
+    pub muted: bool,
+    /// The other call of an announced transfer: on the caller's call, the consultation with
+    /// the colleague; on the consultation, the waiting caller.
+    pub linked_call: Option<String>,
 }
 
 /// One row of the call history, as listed by `ctl history`.
@@ -158,6 +167,14 @@ pub enum CallAction {
     /// Decline a ringing incoming call as busy (486 Busy Here), e.g. so the caller's
     /// server offers its own voicemail or busy treatment.
     Busy,
+    /// Put the far end on hold, with music.
+    Hold,
+    /// Take the far end off hold.
+    Resume,
+    /// Stop sending our microphone.
+    Mute,
+    /// Send our microphone again.
+    Unmute,
 }
 
 impl CallAction {
@@ -168,8 +185,23 @@ impl CallAction {
             CallAction::Hangup => "hangup",
             CallAction::Decline => "decline",
             CallAction::Busy => "busy",
+            CallAction::Hold => "hold",
+            CallAction::Resume => "resume",
+            CallAction::Mute => "mute",
+            CallAction::Unmute => "unmute",
         }
     }
+}
+
+/// What `ctl transfer` asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TransferRequest {
+    /// The colleague or number to transfer to, as for `dial`.
+    pub target: String,
+    /// `true`: announced transfer — the caller waits on hold while we talk to the target, and
+    /// hanging up that consultation hands the caller over. `false`: blind transfer at once.
+    pub attended: bool,
 }
 
 /// What `ctl dial` asks for.

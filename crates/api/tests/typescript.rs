@@ -41,6 +41,7 @@ fn render() -> String {
         decl::<CallAction>(&cfg),
         decl::<HistoryEntry>(&cfg),
         decl::<DialRequest>(&cfg),
+        decl::<TransferRequest>(&cfg),
         decl::<Event>(&cfg),
         decl::<ErrorKind>(&cfg),
         decl::<ApiError>(&cfg),

@@ -19,6 +19,7 @@ pub use addr::{HostPort, Registrar};
 pub use error::{ConfigError, Location};
 pub use load::CONFIG_FILE_NAME;
 pub use model::{
-    AccountConfig, AudioBackend, AudioConfig, CodecName, Config, DataConfig, DialPlanConfig,
-    SipConfig, Transport, DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES, MIN_REGISTER_EXPIRES,
+    AccountConfig, AudioBackend, AudioConfig, CodeProfile, CodecName, Config, DataConfig,
+    DialPlanConfig, DtmfConfig, SipConfig, Transport, DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES,
+    MIN_REGISTER_EXPIRES,
 };

@@ -306,6 +306,25 @@ fn validate_account(
             ),
         ));
     }
+    let mut watched = std::collections::HashSet::new();
+    for extension in &account.blf {
+        let usable = !extension.is_empty()
+            && extension
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+*#._-".contains(c));
+        let problem = if !usable {
+            Some(format!(
+                "blf entry `{extension}` is not an extension; use digits or a SIP user name"
+            ))
+        } else if !watched.insert(extension.as_str()) {
+            Some(format!("blf lists `{extension}` twice"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(invalid(src, path.key("blf"), problem));
+        }
+    }
     if account.codecs.is_empty() {
         return Err(invalid(
             src,
@@ -387,7 +406,11 @@ fn finish_audio_and_data(
     base: &Path,
 ) -> Result<(), ConfigError> {
     let audio = &mut config.audio;
-    for (key, path) in [("play", &mut audio.play), ("record", &mut audio.record)] {
+    for (key, path) in [
+        ("play", &mut audio.play),
+        ("record", &mut audio.record),
+        ("hold_music", &mut audio.hold_music),
+    ] {
         if let Some(p) = path {
             *p = checked_path(src, KeyPath::of(&["audio", key]), p, base)?;
         }

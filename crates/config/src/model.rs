@@ -132,6 +132,40 @@ pub struct AccountConfig {
     /// extensions and every other number dialled as typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dial_plan: Option<DialPlanConfig>,
+    /// How keypad digits go to the far end: `rfc4733` (in the media, the default) or `info`
+    /// (SIP INFO, for servers that ignore RFC 4733 events).
+    #[serde(default)]
+    pub dtmf: DtmfConfig,
+    /// Which keypad codes work during calls: `frontdesk` (the default: `*`ext`#` announced
+    /// transfer, `**` back, `##`ext blind transfer, `*8` pickup, handled by Frontdesk) or
+    /// `asterisk` (FreePBX: codes go to the PBX as DTMF, pickup is `**`ext).
+    #[serde(default)]
+    pub codes: CodeProfile,
+    /// Extensions shown on the busy-lamp panel (SUBSCRIBE to their dialog state).
+    #[serde(default)]
+    pub blf: Vec<String>,
+}
+
+/// `dtmf` of an account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DtmfConfig {
+    /// RFC 4733 telephone-events, with SIP INFO when the far end offers none.
+    #[default]
+    Rfc4733,
+    /// SIP INFO `application/dtmf-relay`.
+    Info,
+}
+
+/// `codes` of an account: the keypad code profile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeProfile {
+    /// Frontdesk handles the codes itself with standard SIP.
+    #[default]
+    Frontdesk,
+    /// The PBX handles its own codes (Asterisk/FreePBX).
+    Asterisk,
 }
 
 impl AccountConfig {
@@ -326,6 +360,9 @@ pub struct AudioConfig {
     /// Sound card backend: output device name; `None` uses the system default.
     #[serde(default)]
     pub output_device: Option<String>,
+    /// WAV file the far end hears while we hold the call; `None` plays the built-in music.
+    #[serde(default)]
+    pub hold_music: Option<PathBuf>,
 }
 
 impl AudioConfig {

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use frontdesk_config::{
-    AudioBackend, CodecName, Config, ConfigError, Transport, DEFAULT_REGISTER_EXPIRES,
+    AudioBackend, CodeProfile, CodecName, Config, ConfigError, DtmfConfig, Transport,
+    DEFAULT_REGISTER_EXPIRES,
 };
 
 const FULL: &str = r#"
@@ -27,6 +28,9 @@ tls_ca_file = "ca.pem"
 register = false
 register_expires = 120
 codecs = ["pcma", "opus"]
+dtmf = "info"
+codes = "asterisk"
+blf = ["102", "103", "alice"]
 
 [[account]]
 name = "home_2"
@@ -37,6 +41,7 @@ domain = "[2001:db8::1]:5062"
 backend = "file"
 play = "in.wav"
 record = "rec/out-{call}.wav"
+hold_music = "music/hold.wav"
 
 [data]
 dir = "state"
@@ -107,6 +112,9 @@ fn full_example_loads_with_every_field() {
     assert!(!office.register);
     assert_eq!(office.register_expires, 120);
     assert_eq!(office.codecs, [CodecName::Pcma, CodecName::Opus]);
+    assert_eq!(office.dtmf, DtmfConfig::Info);
+    assert_eq!(office.codes, CodeProfile::Asterisk);
+    assert_eq!(office.blf, ["102", "103", "alice"]);
 
     let home = c.account("home_2").unwrap();
     assert_eq!(home.domain.host, "2001:db8::1");
@@ -116,6 +124,9 @@ fn full_example_loads_with_every_field() {
     assert!(home.register);
     assert_eq!(home.register_expires, DEFAULT_REGISTER_EXPIRES);
     assert_eq!(home.codecs, CodecName::ALL);
+    assert_eq!(home.dtmf, DtmfConfig::Rfc4733);
+    assert_eq!(home.codes, CodeProfile::Frontdesk);
+    assert!(home.blf.is_empty());
 
     assert_eq!(c.audio.backend, AudioBackend::File);
     assert_eq!(
@@ -125,6 +136,10 @@ fn full_example_loads_with_every_field() {
     assert_eq!(
         c.audio.record_path_for("42"),
         Some(PathBuf::from("/srv/frontdesk/rec/out-42.wav"))
+    );
+    assert_eq!(
+        c.audio.hold_music.as_deref(),
+        Some(Path::new("/srv/frontdesk/music/hold.wav"))
     );
     assert_eq!(c.data.dir, Path::new("/srv/frontdesk/state"));
     assert_eq!(
@@ -302,6 +317,25 @@ fn bad_values_are_named_with_their_line() {
         "account[0].user",
         3,
         "non-empty",
+    );
+    assert_invalid(&account("dtmf = \"sms\""), "account[0].dtmf", 5, "rfc4733");
+    assert_invalid(
+        &account("codes = \"cisco\""),
+        "account[0].codes",
+        5,
+        "asterisk",
+    );
+    assert_invalid(
+        &account("blf = [\"102\", \"1 03\"]"),
+        "account[0].blf",
+        5,
+        "not an extension",
+    );
+    assert_invalid(
+        &account("blf = [\"102\", \"102\"]"),
+        "account[0].blf",
+        5,
+        "twice",
     );
     assert_invalid("[audio]\nbackend = \"alsa\"\n", "audio.backend", 2, "cpal");
     assert_invalid("[data]\ndir = \"\"\n", "data.dir", 2, "empty");

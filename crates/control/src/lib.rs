@@ -32,7 +32,8 @@
 //! | `GET /api/v1/status` | | `Status` |
 //! | `POST /api/v1/calls` | `DialRequest` | 201, `CallInfo` |
 //! | `GET /api/v1/calls` | | `[CallInfo]` |
-//! | `POST /api/v1/calls/{id}/{action}` | | `CallInfo` before the action; `action` is a `CallAction`: `answer`, `hangup`, `decline` (603), `busy` (486) |
+//! | `POST /api/v1/calls/{id}/{action}` | | `CallInfo` before the action; `action` is a `CallAction`: `answer`, `hangup`, `decline` (603), `busy` (486), `hold`, `resume`, `mute`, `unmute` |
+//! | `POST /api/v1/calls/{id}/transfer` | `TransferRequest` | `CallInfo` before the transfer |
 //! | `POST /api/v1/calls/{id}/keys` | `{"keys":"*123#"}` | 204 |
 //! | `POST /api/v1/answer`, `/hangup`, `/keys` | as above | as above, for the obvious call |
 //! | `GET /api/v1/history?limit=N` | | `[HistoryEntry]`, newest first, N defaults to 20 |

@@ -47,6 +47,10 @@ fn call(id: &str, state: CallState) -> CallInfo {
         answered_at: None,
         ended_at: None,
         end_reason: None,
+        on_hold: false,
+        held_by_remote: false,
+        muted: false,
+        linked_call: None,
     }
 }
 
@@ -99,6 +103,17 @@ impl Backend for Fake {
             _ => CallState::Ended,
         };
         Ok(call(&pick(&call_id)?, after))
+    }
+    async fn transfer(
+        &self,
+        call_id: Option<String>,
+        request: TransferRequest,
+    ) -> Result<CallInfo, ApiError> {
+        self.record(format!(
+            "transfer:{}:{}:{call_id:?}",
+            request.target, request.attended
+        ));
+        Ok(call(&pick(&call_id)?, CallState::Active))
     }
     async fn keys(&self, keys: String, call_id: Option<String>) -> Result<(), ApiError> {
         self.record(format!("keys:{keys}:{call_id:?}"));
@@ -306,6 +321,16 @@ async fn every_route_round_trips_through_the_client() {
     assert_eq!(c.hangup(None).await.unwrap().state, CallState::Ended);
     c.act(Some("c3"), CallAction::Busy).await.unwrap();
     c.act(None, CallAction::Decline).await.unwrap();
+    c.act(Some("c4"), CallAction::Hold).await.unwrap();
+    c.transfer(
+        Some("c4"),
+        &TransferRequest {
+            target: "102".into(),
+            attended: true,
+        },
+    )
+    .await
+    .unwrap();
     c.keys("*123#", None).await.unwrap();
     c.keys("5", Some("c2")).await.unwrap();
     assert_eq!(c.history(2).await.unwrap().len(), 2);
@@ -322,6 +347,8 @@ async fn every_route_round_trips_through_the_client() {
             "hangup:None",
             "busy:Some(\"c3\")",
             "decline:None",
+            "hold:Some(\"c4\")",
+            "transfer:102:true:Some(\"c4\")",
             "keys:*123#:None",
             "keys:5:Some(\"c2\")",
             "history:2",

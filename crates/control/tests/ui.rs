@@ -28,6 +28,9 @@ impl Backend for StatusOnly {
     async fn act(&self, _: Option<String>, _: CallAction) -> Result<CallInfo, ApiError> {
         Err(ApiError::internal("not part of this test"))
     }
+    async fn transfer(&self, _: Option<String>, _: TransferRequest) -> Result<CallInfo, ApiError> {
+        Err(ApiError::internal("not part of this test"))
+    }
     async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {
         Err(ApiError::internal("not part of this test"))
     }

@@ -101,6 +101,14 @@ impl Account {
         self.status.lock().expect("account status lock").clone()
     }
 
+    /// How this account sends keypad digits.
+    pub(crate) fn dtmf_mode(&self) -> frontdesk_sip::call::DtmfMode {
+        match self.config.dtmf {
+            frontdesk_config::DtmfConfig::Rfc4733 => frontdesk_sip::call::DtmfMode::Rfc4733,
+            frontdesk_config::DtmfConfig::Info => frontdesk_sip::call::DtmfMode::Info,
+        }
+    }
+
     /// Codecs in the account's order of preference.
     pub(crate) fn codecs(&self) -> Vec<Codec> {
         codecs_from(&self.config.codecs)

@@ -4,10 +4,43 @@ use crate::Engine;
 use async_trait::async_trait;
 use frontdesk_api::*;
 use frontdesk_config::AudioBackend;
-use frontdesk_media::AudioConfig;
-use frontdesk_sip::call::CallCommand;
+use frontdesk_media::{AudioConfig, Codec, HoldMusic};
+use frontdesk_sip::call::{CallCommand, CallSetup, DtmfMode};
+use std::sync::Arc;
+
+/// The hold music shipped inside the binary, played when none is configured.
+const BUILT_IN_HOLD_MUSIC: &[u8] = include_bytes!("../../../assets/hold-music.wav");
 
 impl Engine {
+    /// What a new call needs: the stack, codecs, audio, hold music and DTMF mode.
+    pub(crate) fn call_setup(&self, number: u64, codecs: Vec<Codec>, dtmf: DtmfMode) -> CallSetup {
+        CallSetup {
+            stack: self.stack.clone(),
+            codecs,
+            audio: self.audio_for(number),
+            hold_music: self.hold_music.clone(),
+            dtmf,
+        }
+    }
+
+    /// Loads the configured hold music, else the built-in one; a broken file is reported and
+    /// the built-in music used, so holding a call never fails for it.
+    pub(crate) fn load_hold_music(path: Option<&std::path::Path>) -> Option<Arc<HoldMusic>> {
+        if let Some(path) = path {
+            match HoldMusic::load(path) {
+                Ok(music) => return Some(Arc::new(music)),
+                Err(e) => tracing::warn!(
+                    "hold music {} unusable ({e}); using the built-in music",
+                    path.display()
+                ),
+            }
+        }
+        HoldMusic::from_wav_bytes(BUILT_IN_HOLD_MUSIC)
+            .map(Arc::new)
+            .map_err(|e| tracing::error!("the built-in hold music is broken: {e}"))
+            .ok()
+    }
+
     /// Audio for call number `number`, from the `[audio]` configuration.
     pub(crate) fn audio_for(&self, number: u64) -> AudioConfig {
         let audio = &self.config.audio;
@@ -54,15 +87,57 @@ impl Backend for Engine {
                 action.as_str()
             )));
         }
+        let number = crate::desk::call_number(&info);
+        let needs_answer = matches!(
+            action,
+            CallAction::Hold | CallAction::Resume | CallAction::Mute | CallAction::Unmute
+        );
+        if needs_answer && info.state != CallState::Active {
+            return Err(ApiError::conflict(format!(
+                "call {} is not answered; `{}` needs an answered call",
+                info.id,
+                action.as_str()
+            )));
+        }
         let command = match action {
             CallAction::Answer => CallCommand::Answer,
+            // During a transfer the desk decides what hanging up means (hand the caller over).
+            CallAction::Hangup if self.desk_hangup(number) => return Ok(info),
             CallAction::Hangup => CallCommand::Hangup,
             CallAction::Decline => CallCommand::Decline(603),
             CallAction::Busy => CallCommand::Decline(486),
+            CallAction::Hold => CallCommand::Hold,
+            CallAction::Resume => CallCommand::Resume,
+            CallAction::Mute | CallAction::Unmute => {
+                let muted = action == CallAction::Mute;
+                self.calls.change(self, number, |c| c.muted = muted);
+                CallCommand::Mute(muted)
+            }
         };
         handle
             .send(command)
             .map_err(|e| ApiError::conflict(e.to_string()))?;
+        Ok(info)
+    }
+
+    async fn transfer(
+        &self,
+        call: Option<String>,
+        request: TransferRequest,
+    ) -> Result<CallInfo, ApiError> {
+        if request.target.trim().is_empty() {
+            return Err(ApiError::bad_request(
+                "transfer needs a target (an extension or number)",
+            ));
+        }
+        let (info, _) = self
+            .calls
+            .find(call.as_deref(), |c| c.state == CallState::Active)?;
+        self.desk_transfer(
+            crate::desk::call_number(&info),
+            request.target.trim(),
+            request.attended,
+        )?;
         Ok(info)
     }
 
@@ -78,6 +153,10 @@ impl Backend for Engine {
         let (info, handle) = self
             .calls
             .find(call.as_deref(), |c| c.state == CallState::Active)?;
+        // Answered calls: the desk intercepts codes and sends the other keys as DTMF.
+        if self.desk_keys(crate::desk::call_number(&info), &keys)? {
+            return Ok(());
+        }
         if info.state != CallState::Active {
             return Err(ApiError::conflict(format!(
                 "call {} is not answered yet",

@@ -4,7 +4,9 @@
 use crate::accounts::now_millis;
 use crate::Engine;
 use frontdesk_api::{ApiError, CallDirection, CallInfo, CallState, Event};
-use frontdesk_sip::call::{CallCommand, CallEvent, CallHandle};
+use frontdesk_sip::call::{
+    CallCommand, CallEvent, CallHandle, DialogId, Replaces, TransferProgress,
+};
 use frontdesk_store::{CallId, Direction, NewCall, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +24,10 @@ pub(crate) struct Calls {
 struct LiveCall {
     info: CallInfo,
     handle: CallHandle,
+    /// The SIP dialog once answered, for `Replaces`.
+    dialog: Option<DialogId>,
+    /// See [`Party::progress_to`].
+    progress_to: Option<u64>,
 }
 
 /// Who the far end is, for a call about to start.
@@ -32,6 +38,8 @@ pub(crate) struct Party {
     pub(crate) remote_number: String,
     pub(crate) remote_name: Option<String>,
     pub(crate) sip_call_id: String,
+    /// The call that asked for this one by REFER; it is told how this one goes.
+    pub(crate) progress_to: Option<u64>,
 }
 
 impl Calls {
@@ -93,6 +101,66 @@ impl Calls {
         }
     }
 
+    fn set_dialog(&self, number: u64, dialog: DialogId) {
+        if let Some(call) = self.live.lock().expect("calls lock").get_mut(&number) {
+            call.dialog = Some(dialog);
+        }
+    }
+
+    /// The answered call a `Replaces` header names, or the status to refuse it with:
+    /// 481 when no dialog matches (or only one we did not create is still ringing), 486 when
+    /// `early-only` asks for a call that is already answered (RFC 3891 3).
+    pub(crate) fn replaced_by(&self, replaces: &Replaces) -> Result<CallHandle, u16> {
+        let live = self.live.lock().expect("calls lock");
+        let call = live
+            .values()
+            .find(|c| c.dialog.as_ref().is_some_and(|d| replaces.matches(d)))
+            .ok_or(481u16)?;
+        if replaces.early_only {
+            return Err(486);
+        }
+        Ok(call.handle.clone())
+    }
+
+    fn progress_to(&self, number: u64) -> Option<u64> {
+        self.live
+            .lock()
+            .expect("calls lock")
+            .get(&number)
+            .and_then(|c| c.progress_to)
+    }
+
+    fn clear_progress_to(&self, number: u64) {
+        if let Some(call) = self.live.lock().expect("calls lock").get_mut(&number) {
+            call.progress_to = None;
+        }
+    }
+
+    /// The SIP dialog of an answered call.
+    pub(crate) fn dialog(&self, number: u64) -> Option<DialogId> {
+        self.live
+            .lock()
+            .expect("calls lock")
+            .get(&number)
+            .and_then(|c| c.dialog.clone())
+    }
+
+    /// The handle and public state of call `number`.
+    pub(crate) fn get(&self, number: u64) -> Option<(CallInfo, CallHandle)> {
+        self.live
+            .lock()
+            .expect("calls lock")
+            .get(&number)
+            .map(|c| (c.info.clone(), c.handle.clone()))
+    }
+
+    /// Changes a call's public state and tells the front ends.
+    pub(crate) fn change(&self, engine: &Engine, number: u64, change: impl FnOnce(&mut CallInfo)) {
+        if let Some(call) = self.update(number, change) {
+            engine.emit(Event::Call { call });
+        }
+    }
+
     fn update(&self, number: u64, change: impl FnOnce(&mut CallInfo)) -> Option<CallInfo> {
         let mut live = self.live.lock().expect("calls lock");
         let call = live.get_mut(&number)?;
@@ -126,6 +194,10 @@ pub(crate) async fn track(
         answered_at: None,
         ended_at: None,
         end_reason: None,
+        on_hold: false,
+        held_by_remote: false,
+        muted: false,
+        linked_call: None,
     };
     let handle = start(tx);
     engine.calls.live.lock().expect("calls lock").insert(
@@ -133,6 +205,8 @@ pub(crate) async fn track(
         LiveCall {
             info: info.clone(),
             handle,
+            dialog: None,
+            progress_to: party.progress_to,
         },
     );
     engine.emit(Event::Call { call: info.clone() });
@@ -165,20 +239,75 @@ pub(crate) async fn track(
     info
 }
 
+/// Tells the call that asked for `number` by REFER how it goes (a NOTIFY there).
+fn report_progress(engine: &Engine, number: u64, event: &CallEvent) {
+    let Some(asker) = engine.calls.progress_to(number) else {
+        return;
+    };
+    let status = match event {
+        CallEvent::Ringing => 180,
+        CallEvent::Answered { .. } => 200,
+        CallEvent::Ended(reason) => match reason {
+            frontdesk_sip::call::EndReason::Busy => 486,
+            frontdesk_sip::call::EndReason::Declined => 603,
+            frontdesk_sip::call::EndReason::NoAnswer => 480,
+            frontdesk_sip::call::EndReason::Failed(code) => *code,
+            _ => 503,
+        },
+        _ => return,
+    };
+    if let Some((_, handle)) = engine.calls.get(asker) {
+        let _ = handle.send(CallCommand::ReferProgress(status));
+    }
+    if status >= 200 {
+        engine.calls.clear_progress_to(number);
+    }
+}
+
 /// Applies one call event; returns false once the call has ended.
 async fn pump(engine: &Arc<Engine>, number: u64, row: Option<CallId>, event: CallEvent) -> bool {
     let now = now_millis();
+    report_progress(engine, number, &event);
     let changed = match event {
         CallEvent::Ringing => engine
             .calls
             .update(number, |c| c.state = CallState::Ringing),
-        CallEvent::Answered { codec } => {
+        CallEvent::Answered { codec, dialog } => {
             engine.history.answered(row, now).await;
-            engine.calls.update(number, |c| {
+            engine.calls.set_dialog(number, dialog);
+            let changed = engine.calls.update(number, |c| {
                 c.state = CallState::Active;
                 c.answered_at = Some(now);
                 c.codec = Some(codec.sdp_name().to_string());
-            })
+            });
+            if let Some(call) = &changed {
+                engine.desk_answered(number, call.account.as_deref());
+            }
+            changed
+        }
+        CallEvent::Hold { local, remote } => {
+            let changed = engine.calls.update(number, |c| {
+                c.on_hold = local;
+                c.held_by_remote = remote;
+            });
+            engine.desk_hold(number, local);
+            changed
+        }
+        CallEvent::Transfer(progress) => {
+            if let TransferProgress::Refused { reason, .. } = &progress {
+                engine.emit(Event::Notice {
+                    message: format!("call c{number}: the transfer was refused: {reason}"),
+                });
+            }
+            engine.desk_transfer_progress(number, &progress);
+            None
+        }
+        CallEvent::Referred {
+            refer_to,
+            referred_by,
+        } => {
+            engine.referred(number, refer_to, referred_by);
+            None
         }
         CallEvent::Dtmf(digit) => {
             engine.emit(Event::Dtmf {
@@ -213,9 +342,11 @@ async fn pump(engine: &Arc<Engine>, number: u64, row: Option<CallId>, event: Cal
                     call.info.end_reason = Some(reason.as_str());
                     call.info
                 });
+            let answered = ended.as_ref().is_some_and(|c| c.answered_at.is_some());
             if let Some(call) = ended {
                 engine.emit(Event::Call { call });
             }
+            engine.desk_ended(number, &reason, answered);
             return false;
         }
     };

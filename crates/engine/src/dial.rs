@@ -8,7 +8,7 @@ use frontdesk_api::{ApiError, CallDirection, CallInfo, CallState, DialRequest};
 use frontdesk_media::Codec;
 use frontdesk_sip::account::{direct_target_uri, parse_uri, uri_to_string, uri_user};
 use frontdesk_sip::auth::Authenticator;
-use frontdesk_sip::call::{spawn_outgoing, CallSetup, NameAddr, OutgoingCall};
+use frontdesk_sip::call::{spawn_outgoing, DtmfMode, NameAddr, OutgoingCall};
 use frontdesk_sip::net::advertised;
 use std::net::SocketAddr;
 
@@ -17,11 +17,32 @@ struct Origin {
     account: Option<String>,
     call: OutgoingCall,
     codecs: Vec<Codec>,
+    dtmf: DtmfMode,
+}
+
+/// What a call placed for a transfer or a pickup carries besides its target.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Extras {
+    /// `Replaces` header value (RFC 3891).
+    pub(crate) replaces: Option<String>,
+    /// `Referred-By` value (RFC 3892).
+    pub(crate) referred_by: Option<String>,
+    /// The call whose far end asked for this one (REFER): it hears how this call goes.
+    pub(crate) progress_to: Option<u64>,
 }
 
 impl Engine {
     /// Places a call; see [`frontdesk_api::Backend::dial`].
     pub(crate) async fn dial_call(&self, request: DialRequest) -> Result<CallInfo, ApiError> {
+        self.dial_with(request, Extras::default()).await
+    }
+
+    /// Places a call with the extras transfers and pickups need.
+    pub(crate) async fn dial_with(
+        &self,
+        request: DialRequest,
+        extras: Extras,
+    ) -> Result<CallInfo, ApiError> {
         let account = match &request.account {
             Some(name) => Some(self.accounts.by_name(name).ok_or_else(|| {
                 ApiError::not_found(format!(
@@ -43,13 +64,12 @@ impl Engine {
             remote_number: uri_user(target).unwrap_or_default(),
             remote_name: None,
             sip_call_id: String::new(),
+            progress_to: extras.progress_to,
         };
-        let setup = CallSetup {
-            stack: self.stack.clone(),
-            codecs: origin.codecs,
-            audio: self.audio_for(number),
-        };
-        let call = origin.call;
+        let setup = self.call_setup(number, origin.codecs, origin.dtmf);
+        let mut call = origin.call;
+        call.replaces = extras.replaces;
+        call.referred_by = extras.referred_by;
         Ok(calls::track(
             &self.strong(),
             number,
@@ -91,8 +111,11 @@ async fn from_account(account: &Account, target: &str) -> Result<Origin, ApiErro
                 spec.auth_user(),
                 password.as_ref().map(|p| p.expose()),
             ),
+            replaces: None,
+            referred_by: None,
         },
         codecs: account.codecs(),
+        dtmf: account.dtmf_mode(),
     })
 }
 
@@ -114,7 +137,10 @@ fn direct(listen: SocketAddr, target: &str) -> Result<Origin, ApiError> {
             contact_transport: None,
             target,
             auth: Authenticator::new("direct", "", None),
+            replaces: None,
+            referred_by: None,
         },
         codecs: default_codecs(),
+        dtmf: DtmfMode::default(),
     })
 }

@@ -3,7 +3,7 @@
 use crate::calls::{self, Party};
 use crate::Engine;
 use frontdesk_api::{CallDirection, CallState};
-use frontdesk_sip::call::{spawn_incoming, CallSetup};
+use frontdesk_sip::call::spawn_incoming;
 use frontdesk_sip::IncomingInvite;
 use std::sync::Arc;
 
@@ -76,12 +76,35 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         .as_deref()
         .and_then(|name| engine.accounts.by_name(name))
         .map(|a| a.codecs())
-        .unwrap_or_else(|| crate::accounts::default_codecs());
+        .unwrap_or_else(crate::accounts::default_codecs);
     if let Err((status, why)) = invite.precheck(&codecs) {
         tracing::info!(source = %invite.source(), "refusing a call: {why}");
         invite.reject(status).await;
         return;
     }
+    let dtmf = account
+        .as_deref()
+        .and_then(|name| engine.accounts.by_name(name))
+        .map(|a| a.dtmf_mode())
+        .unwrap_or_default();
+    // An INVITE with Replaces takes over one of our calls (a transfer's target side).
+    let replaced = match invite.replaces() {
+        None => None,
+        Some(Ok(replaces)) => match engine.calls.replaced_by(&replaces) {
+            Ok(old) => Some(old),
+            Err(status) => {
+                tracing::info!(source = %invite.source(), "refusing an INVITE with Replaces: {status}");
+                invite.reject(frontdesk_sip::call::StatusCode::from(status)).await;
+                return;
+            }
+        },
+        Some(Err(())) => {
+            invite
+                .reject(frontdesk_sip::call::StatusCode::BAD_REQUEST)
+                .await;
+            return;
+        }
+    };
     let number = engine.calls.next_id();
     let party = Party {
         account,
@@ -90,14 +113,22 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         remote_number: invite.caller_number(),
         remote_name: invite.caller_name(),
         sip_call_id: invite.call_id(),
+        progress_to: None,
     };
-    let setup = CallSetup {
-        stack: engine.stack.clone(),
-        codecs,
-        audio: engine.audio_for(number),
-    };
-    calls::track(engine, number, party, CallState::Incoming, move |events| {
-        spawn_incoming(setup, invite, contact_user, events)
+    let setup = engine.call_setup(number, codecs, dtmf);
+    let mut answer_at_once = None;
+    calls::track(engine, number, party, CallState::Incoming, |events| {
+        let handle = spawn_incoming(setup, invite, contact_user, events);
+        answer_at_once = replaced.is_some().then(|| handle.clone());
+        handle
     })
     .await;
+    if let (Some(new), Some(old)) = (answer_at_once, replaced) {
+        // The replacing call is answered without ringing, and the old one ends (RFC 3891).
+        let _ = new.send(frontdesk_sip::call::CallCommand::Answer);
+        let _ = old.send(frontdesk_sip::call::CallCommand::Hangup);
+        engine.emit(frontdesk_api::Event::Notice {
+            message: format!("call c{number} replaces an earlier call"),
+        });
+    }
 }

@@ -5,9 +5,11 @@
 mod accounts;
 mod backend;
 mod calls;
+mod desk;
 mod dial;
 mod history;
 mod incoming;
+mod transferee;
 
 use accounts::Accounts;
 use calls::Calls;
@@ -27,6 +29,8 @@ pub struct Engine {
     calls: Calls,
     history: History,
     events: broadcast::Sender<Event>,
+    hold_music: Option<Arc<frontdesk_media::HoldMusic>>,
+    desk: desk::Desk,
 }
 
 impl Engine {
@@ -69,10 +73,12 @@ impl Engine {
         let engine = Arc::new_cyclic(|me| Engine {
             me: me.clone(),
             calls: Calls::default(),
+            desk: desk::Desk::default(),
             accounts,
             stack,
             history,
             events,
+            hold_music: Engine::load_hold_music(config.audio.hold_music.as_deref()),
             config,
         });
         engine.accounts.start(&engine);

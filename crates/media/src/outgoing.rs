@@ -33,6 +33,30 @@ impl HoldMusic {
         Self::from_samples(samples, rate)
     }
 
+    /// Loads a WAV file held in memory, e.g. the music shipped inside the binary.
+    pub fn from_wav_bytes(bytes: &[u8]) -> Result<Self, MediaError> {
+        let invalid = |reason: String| MediaError::Wav {
+            path: "built-in hold music".into(),
+            reason,
+        };
+        let reader = hound::WavReader::new(std::io::Cursor::new(bytes))
+            .map_err(|e| invalid(e.to_string()))?;
+        let spec = reader.spec();
+        if spec.sample_format != hound::SampleFormat::Int || spec.bits_per_sample != 16 {
+            return Err(invalid("only 16-bit PCM is supported here".into()));
+        }
+        let channels = spec.channels.max(1) as usize;
+        let interleaved = reader
+            .into_samples::<i16>()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(e.to_string()))?;
+        let mono = interleaved
+            .chunks(channels)
+            .map(|frame| frame.iter().map(|&s| s as f32 / 32768.0).sum::<f32>() / channels as f32)
+            .collect();
+        Self::from_samples(mono, spec.sample_rate)
+    }
+
     /// Music from samples in [-1, 1] at `rate` Hz; fails for an empty clip, which could not loop.
     pub fn from_samples(samples: Vec<f32>, rate: u32) -> Result<Self, MediaError> {
         if samples.is_empty() || rate == 0 {

@@ -230,6 +230,18 @@ impl IncomingInvite {
             .filter(|n| !n.is_empty())
     }
 
+    /// The dialog this INVITE wants to replace (`Replaces`, RFC 3891), if it names one;
+    /// `Err` for a header that cannot be read, so the INVITE is refused rather than ringing
+    /// as an unrelated new call.
+    pub fn replaces(&self) -> Option<Result<crate::call::Replaces, ()>> {
+        let raw = self
+            .request
+            .headers
+            .get_raw(&ezk_sip_types::Name::from("Replaces"))
+            .next()?;
+        Some(crate::call::Replaces::parse(raw.as_str()).ok_or(()))
+    }
+
     /// The SIP Call-ID.
     pub fn call_id(&self) -> String {
         self.request.base_headers.call_id.0.to_string()

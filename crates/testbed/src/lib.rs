@@ -29,11 +29,12 @@ mod workdir;
 pub use baresip::{Baresip, BaresipOptions, CallEvent, RegStatus};
 pub use error::{Error, Result};
 pub use kamailio::{Kamailio, KamailioOptions};
+pub use linphone::{Linphone, LinphoneEvent, LinphoneEventKind, LinphoneOptions, LinphoneRegState};
 pub use ports::free_port;
 pub use sip::send_raw_udp;
 pub use sipp::{Sipp, SippOutcome};
 pub use tls::TestCertificates;
-pub use tone::{assert_contains_tone, tone_wav, ToneReport};
+pub use tone::{analyze, analyze_window, assert_contains_tone, tone_wav, ToneReport};
 
 /// The loopback address every harness process listens on.
 pub const LOOPBACK: std::net::Ipv4Addr = std::net::Ipv4Addr::LOCALHOST;

@@ -94,6 +94,66 @@ pub fn analyze(path: impl AsRef<Path>, freq: f64) -> Result<ToneReport> {
     })
 }
 
+/// Like [`analyze`], for the part of the WAV between `from` and `to` seconds, and for the
+/// summed energy at several frequencies (e.g. the notes of a tune).
+pub fn analyze_window(
+    path: impl AsRef<Path>,
+    freqs: &[f64],
+    from: f64,
+    to: f64,
+) -> Result<ToneReport> {
+    let path = path.as_ref();
+    let wav_err = |source| Error::Wav {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut r = hound::WavReader::open(path).map_err(wav_err)?;
+    let spec = r.spec();
+    let raw: Vec<f64> = match spec.sample_format {
+        hound::SampleFormat::Int => {
+            let scale = (1i64 << (spec.bits_per_sample - 1)) as f64;
+            r.samples::<i32>()
+                .map(|s| s.map(|v| v as f64 / scale))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(wav_err)?
+        }
+        hound::SampleFormat::Float => r
+            .samples::<f32>()
+            .map(|s| s.map(f64::from))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(wav_err)?,
+    };
+    let ch = spec.channels.max(1) as usize;
+    let rate = spec.sample_rate;
+    let mono: Vec<f64> = raw
+        .chunks(ch)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    let start = ((from.max(0.0) * rate as f64) as usize).min(mono.len());
+    let end = ((to.max(from) * rate as f64) as usize).min(mono.len());
+    let window = &mono[start..end];
+    let block = (rate as usize / 50).max(1);
+    let (mut tone, mut total) = (0.0, 0.0);
+    for b in window.chunks(block).filter(|b| b.len() == block) {
+        tone += freqs
+            .iter()
+            .map(|&f| goertzel_power(b, f, rate as f64))
+            .sum::<f64>();
+        total += b.iter().map(|x| x * x).sum::<f64>();
+    }
+    Ok(ToneReport {
+        freq: freqs.first().copied().unwrap_or_default(),
+        ratio: if total > 0.0 { tone / total } else { 0.0 },
+        rms: if window.is_empty() {
+            0.0
+        } else {
+            (window.iter().map(|x| x * x).sum::<f64>() / window.len() as f64).sqrt()
+        },
+        secs: window.len() as f64 / rate as f64,
+        rate,
+    })
+}
+
 /// Energy of `x` at `freq`, scaled so that a pure sine at `freq` gives
 /// (about) the block's total energy `sum(x^2)`.
 fn goertzel_power(x: &[f64], freq: f64, rate: f64) -> f64 {

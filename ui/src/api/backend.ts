@@ -9,6 +9,7 @@ import type {
   Event,
   HistoryEntry,
   Status,
+  TransferRequest,
 } from "./generated";
 
 export type * from "./generated";
@@ -25,6 +26,8 @@ export interface Backend {
   hangup(call: string | null): Promise<CallInfo>;
   /** Any CallAction on a call (answer, hangup, decline, busy). */
   act(call: string | null, action: CallAction): Promise<CallInfo>;
+  /** Blind or announced transfer of a call. */
+  transfer(call: string | null, request: TransferRequest): Promise<CallInfo>;
   keys(keys: string, call: string | null): Promise<void>;
   calls(): Promise<CallInfo[]>;
   history(limit: number): Promise<HistoryEntry[]>;

@@ -115,10 +115,27 @@ answered_at: number | null,
  */
 ended_at: number | null, 
 /**
- * Stable reason string once ended: `local_hangup`, `remote_hangup`, `cancelled`,
- * `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
+ * Stable reason string once ended: `local_hangup`, `remote_hangup`, `transferred`,
+ * `cancelled`, `declined`, `busy`, `no_answer`, `failed:<sip code>`, `error`.
  */
-end_reason: string | null, };
+end_reason: string | null, 
+/**
+ * We put the far end on hold (they hear music).
+ */
+on_hold: boolean, 
+/**
+ * The far end put us on hold.
+ */
+held_by_remote: boolean, 
+/**
+ * Our microphone is muted on this call.
+ */
+muted: boolean, 
+/**
+ * The other call of an announced transfer: on the caller's call, the consultation with
+ * the colleague; on the consultation, the waiting caller.
+ */
+linked_call: string | null, };
 
 /**
  * What a user can do to one call: `POST /api/v1/calls/{id}/{action}`, `ctl <action>`.
@@ -126,7 +143,7 @@ end_reason: string | null, };
  * One enum rather than one API method per button, so every face (HTTP, CLI, desktop IPC)
  * offers the same set and a new action is added in one place.
  */
-export type CallAction = "answer" | "hangup" | "decline" | "busy";
+export type CallAction = "answer" | "hangup" | "decline" | "busy" | "hold" | "resume" | "mute" | "unmute";
 
 /**
  * One row of the call history, as listed by `ctl history`.
@@ -189,6 +206,20 @@ target: string,
  * The account to call from; the first registered account when `None`.
  */
 account: string | null, };
+
+/**
+ * What `ctl transfer` asks for.
+ */
+export type TransferRequest = { 
+/**
+ * The colleague or number to transfer to, as for `dial`.
+ */
+target: string, 
+/**
+ * `true`: announced transfer — the caller waits on hold while we talk to the target, and
+ * hanging up that consultation hands the caller over. `false`: blind transfer at once.
+ */
+attended: boolean, };
 
 /**
  * Something that happened in the engine, pushed to `ctl events` and the UI.

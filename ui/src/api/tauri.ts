@@ -3,7 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { ApiFailure, type Backend, type ConnectionListener } from "./backend";
-import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status } from "./generated";
+import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status, TransferRequest } from "./generated";
 
 export const EVENT_NAME = "frontdesk://event";
 
@@ -24,6 +24,9 @@ export class TauriBackend implements Backend {
   }
   act(callId: string | null, action: CallAction): Promise<CallInfo> {
     return call("act", { call: callId, action });
+  }
+  transfer(callId: string | null, request: TransferRequest): Promise<CallInfo> {
+    return call("transfer", { call: callId, request });
   }
   keys(keys: string, callId: string | null): Promise<void> {
     return call("keys", { keys, call: callId });

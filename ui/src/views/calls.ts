@@ -1,5 +1,6 @@
-// #calls: one row per live call ([data-call-id], data-state) with .answer / .hangup and an
-// in-call keypad. Rows are kept by id, so a running timer or an open keypad survives updates.
+// #calls: one row per live call ([data-call-id], data-state, data-hold, data-muted) with
+// .answer / .hangup, .hold / .mute toggles, a .transfer form (.transfer-target, .transfer-blind,
+// .transfer-attended) and an in-call keypad. Rows are kept by id, so a running timer or an open keypad survives updates.
 import type { CallInfo } from "../api/backend";
 import type { App } from "../app";
 import { byId, h } from "../dom";
@@ -48,6 +49,11 @@ class CallRow {
   private readonly answer: HTMLButtonElement;
   private readonly hangup: HTMLButtonElement;
   private readonly toggle: HTMLButtonElement;
+  private readonly hold: HTMLButtonElement;
+  private readonly mute: HTMLButtonElement;
+  private readonly transferForm: HTMLFormElement;
+  private readonly transferTarget: HTMLInputElement;
+  private readonly flags = h("span", { class: "call-flags" });
   private readonly pad: HTMLElement;
 
   constructor(app: App, id: string) {
@@ -57,6 +63,43 @@ class CallRow {
       "button",
       { type: "button", class: "keypad-toggle", "aria-expanded": "false", onclick: () => this.togglePad() },
       "Keypad",
+    );
+    this.hold = h("button", {
+      type: "button",
+      class: "hold",
+      onclick: () => this.act(() => app.act(id, this.call?.on_hold ? "resume" : "hold")),
+    }, "Hold");
+    this.mute = h("button", {
+      type: "button",
+      class: "mute",
+      onclick: () => this.act(() => app.act(id, this.call?.muted ? "unmute" : "mute")),
+    }, "Mute");
+    this.transferTarget = h("input", {
+      class: "transfer-target",
+      placeholder: "Transfer to…",
+      "aria-label": "Transfer to",
+      inputmode: "tel",
+    });
+    const transfer = (attended: boolean) => {
+      const target = this.transferTarget.value.trim();
+      if (!target) return;
+      void this.act(async () => {
+        const ok = await app.transfer(id, target, attended);
+        if (ok) this.transferTarget.value = "";
+        return ok;
+      });
+    };
+    this.transferForm = h(
+      "form",
+      { class: "transfer", onsubmit: (e: Event) => (e.preventDefault(), transfer(false)) },
+      this.transferTarget,
+      h("button", { type: "submit", class: "transfer-blind", title: "Blind transfer" }, "Transfer"),
+      h("button", {
+        type: "button",
+        class: "transfer-attended",
+        title: "Talk to the colleague first; hang up to hand over",
+        onclick: () => transfer(true),
+      }, "Announce"),
     );
     this.pad = h(
       "div",
@@ -72,9 +115,10 @@ class CallRow {
         { class: "call-line" },
         this.direction,
         h("div", { class: "call-who" }, this.name, this.detail),
-        h("div", { class: "call-status" }, this.state, this.timer),
-        h("div", { class: "call-actions" }, this.answer, this.toggle, this.hangup),
+        h("div", { class: "call-status" }, this.state, this.flags, this.timer),
+        h("div", { class: "call-actions" }, this.answer, this.hold, this.mute, this.toggle, this.hangup),
       ),
+      this.transferForm,
       this.pad,
     );
   }
@@ -91,7 +135,22 @@ class CallRow {
     this.state.textContent = callState(call.state);
     this.answer.hidden = call.state !== "incoming";
     this.hangup.textContent = call.state === "incoming" ? "Decline" : call.state === "active" ? "Hang up" : "Cancel";
-    this.toggle.hidden = call.state !== "active";
+    const active = call.state === "active";
+    this.toggle.hidden = this.hold.hidden = this.mute.hidden = this.transferForm.hidden = !active;
+    this.hold.textContent = call.on_hold ? "Resume" : "Hold";
+    this.hold.classList.toggle("on", call.on_hold);
+    this.mute.textContent = call.muted ? "Unmute" : "Mute";
+    this.mute.classList.toggle("on", call.muted);
+    this.element.dataset.hold = call.on_hold ? "local" : call.held_by_remote ? "remote" : "";
+    this.element.dataset.muted = String(call.muted);
+    this.flags.textContent = [
+      call.on_hold ? "on hold" : null,
+      call.held_by_remote ? "holds you" : null,
+      call.muted ? "muted" : null,
+      call.linked_call ? `transfer with ${call.linked_call}` : null,
+    ]
+      .filter(Boolean)
+      .join(" · ");
     if (call.state !== "active") this.showPad(false);
     this.received.textContent = received ? `Received: ${received}` : "";
     this.tick();
@@ -116,11 +175,12 @@ class CallRow {
 
   /** Runs a call action with the buttons disabled, so a double click sends one request. */
   private async act(action: () => Promise<boolean>): Promise<void> {
-    this.answer.disabled = this.hangup.disabled = true;
+    const buttons = [this.answer, this.hangup, this.hold, this.mute];
+    buttons.forEach((b) => (b.disabled = true));
     try {
       await action();
     } finally {
-      this.answer.disabled = this.hangup.disabled = false;
+      buttons.forEach((b) => (b.disabled = false));
     }
   }
 }

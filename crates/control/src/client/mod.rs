@@ -8,7 +8,9 @@ mod sse;
 
 use crate::files;
 use crate::server::CURRENT_CALL;
-use frontdesk_api::{ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status};
+use frontdesk_api::{
+    ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status, TransferRequest,
+};
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -140,6 +142,20 @@ impl ControlClient {
     pub async fn act(&self, call: Option<&str>, action: CallAction) -> Result<CallInfo, ApiError> {
         self.json(Method::POST, &call_path(call, action.as_str()), None)
             .await
+    }
+
+    /// Transfers `call` (blind, or announced with a consultation first).
+    pub async fn transfer(
+        &self,
+        call: Option<&str>,
+        request: &TransferRequest,
+    ) -> Result<CallInfo, ApiError> {
+        self.json(
+            Method::POST,
+            &call_path(call, "transfer"),
+            Some(to_body(request)),
+        )
+        .await
     }
 
     /// Answers `call`, or the ringing call when `None`.

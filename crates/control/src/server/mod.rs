@@ -163,6 +163,7 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
         .route("/status", get(routes::status))
         .route("/calls", get(routes::calls).post(routes::dial))
         .route("/calls/{id}/keys", post(routes::keys_id))
+        .route("/calls/{id}/transfer", post(routes::transfer))
         .route("/calls/{id}/{action}", post(routes::act))
         .route("/answer", post(routes::answer))
         .route("/hangup", post(routes::hangup))

@@ -6,7 +6,9 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
-use frontdesk_api::{ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Status};
+use frontdesk_api::{
+    ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Status, TransferRequest,
+};
 use serde::Deserialize;
 
 /// The id that stands for "the obvious call" in `/calls/{id}/...` paths.
@@ -65,11 +67,22 @@ pub(crate) async fn act(
     Ok(Json(state.backend.act(call_id(id), action).await?))
 }
 
+/// `POST /calls/{id}/transfer` with a `TransferRequest`.
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<TransferRequest>, JsonRejection>,
+) -> ApiResult<Json<CallInfo>> {
+    let Json(request) = body.map_err(bad_body)?;
+    Ok(Json(state.backend.transfer(call_id(id), request).await?))
+}
+
 /// The action named in a path, or an error listing the ones there are.
 fn parse_action(name: &str) -> Result<CallAction, ApiError> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
         ApiError::not_found(format!(
-            "no call action `{name}`; there are answer, hangup, decline, busy and keys"
+            "no call action `{name}`; there are answer, hangup, decline, busy, hold, resume, \
+             mute, unmute, transfer and keys"
         ))
     })
 }
