@@ -6,6 +6,8 @@
 //!   (the password of user `U` is [`Kamailio::password_for`]`(U)` = `"pw-U"`).
 //! * [`Baresip`]: "the other phone", driven over its `ctrl_tcp` interface,
 //!   playing a WAV into calls and recording what it receives.
+//! * [`Linphone`]: linphonec driven through its stdin, for what baresip cannot do
+//!   (attended transfer, INVITE with Replaces), playing and recording WAVs.
 //! * [`Sipp`]: runs sipp scenarios (canned ones in [`sipp::scenarios`]).
 //! * [`tone`]: writes test-tone WAVs and checks that a recording contains a tone.
 //!
@@ -18,6 +20,7 @@
 pub mod baresip;
 mod error;
 pub mod kamailio;
+pub mod linphone;
 mod ports;
 mod process;
 pub mod sip;
