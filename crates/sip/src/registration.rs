@@ -3,19 +3,24 @@
 //! A task per account: REGISTER (answering 401/407), refresh before expiry, keep-alive
 //! OPTIONS so a dead server or a changed local address is noticed, retry with back-off
 //! after failures, and un-REGISTER when stopped.
+//!
+//! Behind NAT the Contact is the address the registrar saw (`received`/`rport`, which our
+//! Via asks for), the keep-alives hold the NAT's mapping open and tell us when it changed,
+//! and a new Contact always replaces the old binding in the same REGISTER, so the registrar
+//! never keeps an address that no longer leads to us.
 
 use crate::account::{uri_to_string, AccountSpec};
 use crate::auth::{AuthError, Authenticator};
-use crate::net::advertised;
+use crate::net::{advertised, local_ip_towards, shut_down_tcp_connection, via_sent_by_with_rport};
 use crate::request::{send_authorized, RequestError};
 use crate::SipStack;
 use bytesstr::BytesStr;
-use ezk_sip_core::transport::TargetTransportInfo;
+use ezk_sip_core::transport::{TargetTransportInfo, TpHandle, TransportState};
 use ezk_sip_core::Request;
-use ezk_sip_types::header::typed::{CSeq, CallID, Contact, Expires, FromTo};
+use ezk_sip_types::header::typed::{CSeq, CallID, Contact, Expires, FromTo, Via};
 use ezk_sip_types::uri::{NameAddr, SipUri};
 use ezk_sip_types::{Method, Name};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
@@ -178,7 +183,13 @@ struct Binding {
     cseq: u32,
     contact_user: String,
     transport_param: Option<&'static str>,
+    /// Our own address towards the next hop, as our Via carries it.
+    local: Option<SocketAddr>,
+    /// The Contact we register: our own address, or the one the server sees behind NAT.
     contact: Option<SipUri>,
+    /// The Contact the registrar holds from our last accepted REGISTER; a different one
+    /// is removed (`expires=0`) in the request that registers the new one.
+    registered: Option<SipUri>,
     target: TargetTransportInfo,
     requested: Duration,
 }
@@ -205,7 +216,9 @@ impl Binding {
             cseq: rand::random::<u16>() as u32,
             contact_user: account.user.clone(),
             transport_param: account.transport.uri_param(),
+            local: None,
             contact: None,
+            registered: None,
             target: TargetTransportInfo::default(),
             requested: account.register_expires,
         })
@@ -216,30 +229,76 @@ impl Binding {
         if let Some((_, remote)) = &self.target.transport {
             return Ok(*remote);
         }
-        let (transport, remote) = self
-            .stack
-            .endpoint()
-            .select_transport(&self.next_hop)
-            .await
-            .map_err(|e| format!("cannot reach {}: {e}", uri_to_string(&self.next_hop)))?;
+        let (transport, remote) = self.select_open_transport().await?;
         let local = advertised(
             SocketAddr::new(transport.bound().ip(), self.stack.listen_addr().port()),
             remote,
         );
+        // Our Vias carry the address we advertise, never 0.0.0.0, and ask for rport.
+        self.target.via_host_port = Some(via_sent_by_with_rport(local));
+        // From the same address the NAT most likely keeps its mapping: keep the Contact
+        // learnt from it (a REGISTER corrects it if not) instead of briefly registering
+        // the private one.
+        if self.local != Some(local) || self.contact.is_none() {
+            self.contact = Some(self.contact_at(local)?);
+        }
+        self.local = Some(local);
+        self.target.transport = Some((transport, remote));
+        Ok(remote)
+    }
+
+    /// The transport to the next hop, skipping a connection that has just been closed but
+    /// is still listed for a moment.
+    async fn select_open_transport(&self) -> Result<(TpHandle, SocketAddr), String> {
+        let mut attempts = 0;
+        loop {
+            let (transport, remote) = self
+                .stack
+                .endpoint()
+                .select_transport(&self.next_hop)
+                .await
+                .map_err(|e| format!("cannot reach {}: {e}", uri_to_string(&self.next_hop)))?;
+            let open = matches!(*transport.watch_state().borrow(), TransportState::Ok);
+            attempts += 1;
+            if open || attempts >= 20 {
+                return Ok((transport, remote));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Lets go of the connection to the next hop after the local address changed. A TCP/TLS
+    /// connection from the old address is shut down: it would otherwise be picked again and
+    /// swallow requests until the kernel gives up on it, many minutes later.
+    async fn abandon_transport(&mut self) {
+        let Some((transport, remote)) = self.target.transport.take() else {
+            return;
+        };
+        if transport.is_udp() {
+            return;
+        }
+        let mut state = transport.watch_state();
+        if shut_down_tcp_connection(transport.bound(), remote) {
+            let closed = state.wait_for(|s| !matches!(s, TransportState::Ok));
+            let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+        } else {
+            tracing::warn!(
+                "the connection from {} to {remote} cannot be closed; it stays in use until the system drops it",
+                transport.bound()
+            );
+        }
+    }
+
+    /// `sip:user@addr` with the account's transport parameter.
+    fn contact_at(&self, addr: SocketAddr) -> Result<SipUri, String> {
         let transport_suffix = self
             .transport_param
             .map(|t| format!(";transport={t}"))
             .unwrap_or_default();
-        // Our Vias carry the address we advertise, never 0.0.0.0.
-        self.target.via_host_port = Some(local.into());
-        let contact = format!("sip:{}@{local}{transport_suffix}", self.contact_user);
-        self.contact = Some(
-            contact
-                .parse()
-                .map_err(|_| format!("bad contact address {contact}"))?,
-        );
-        self.target.transport = Some((transport, remote));
-        Ok(remote)
+        let contact = format!("sip:{}@{addr}{transport_suffix}", self.contact_user);
+        contact
+            .parse()
+            .map_err(|_| format!("bad contact address {contact}"))
     }
 
     /// Sends REGISTER (or the removal); returns the lifetime the registrar granted.
@@ -250,9 +309,28 @@ impl Binding {
     /// One REGISTER; `may_adopt` allows one more round with the address the server saw.
     async fn register_once(&mut self, remove: bool, may_adopt: bool) -> Result<Duration, String> {
         self.connect().await?;
-        let contact = Contact::new(NameAddr::uri(
-            self.contact.clone().expect("connect sets it"),
-        ));
+        let current = self.contact.clone().expect("connect sets it");
+        let mut contacts = Vec::new();
+        if remove {
+            let held = self.registered.clone().unwrap_or_else(|| current.clone());
+            contacts.push(Contact::new(NameAddr::uri(held)));
+        } else {
+            contacts.push(Contact::new(NameAddr::uri(current.clone())));
+            if let Some(old) = self
+                .registered
+                .as_ref()
+                .filter(|old| uri_to_string(old) != uri_to_string(&current))
+            {
+                tracing::info!(
+                    "replacing the binding {} with {}",
+                    uri_to_string(old),
+                    uri_to_string(&current)
+                );
+                contacts.push(
+                    Contact::new(NameAddr::uri(old.clone())).with_value_param("expires", "0"),
+                );
+            }
+        }
         let expires = if remove {
             0
         } else {
@@ -275,7 +353,9 @@ impl Binding {
             request
                 .headers
                 .insert_named(&CSeq::new(*cseq, Method::REGISTER));
-            request.headers.insert_named(&contact);
+            for contact in &contacts {
+                request.headers.insert_named(contact);
+            }
             request.headers.insert_named(&Expires(expires));
             request.headers.insert_named(endpoint.allowed());
             request
@@ -291,11 +371,20 @@ impl Binding {
         .map_err(|e| describe_failure(&e))?;
         let code = response.line.code.into_u16();
         match code {
-            200..=299 if !remove && may_adopt && self.adopt_address_seen_by_server(&response) => {
-                tracing::info!("the server sees us at another address (NAT); registering that");
-                Box::pin(self.register_once(false, false)).await
+            200..=299 if remove => {
+                self.registered = None;
+                Ok(Duration::ZERO)
             }
-            200..=299 => Ok(granted_expiry(&response, self.requested)),
+            200..=299 => {
+                self.registered = Some(current);
+                if may_adopt
+                    && self.follow_address_seen_by_server(response.base_headers.via.first())
+                {
+                    tracing::info!("the server sees us at another address (NAT); registering that");
+                    return Box::pin(self.register_once(false, false)).await;
+                }
+                Ok(granted_expiry(&response, self.requested))
+            }
             403 => {
                 Err("the server refused the account (403 Forbidden): check user and domain".into())
             }
@@ -325,36 +414,49 @@ impl Binding {
         }
     }
 
-    /// Behind NAT the registrar sees another address than ours (`received`/`rport` in its
-    /// Via, RFC 3581). Over UDP the Contact must be that address, or calls never reach us.
-    /// Returns true when the Contact changed.
-    fn adopt_address_seen_by_server(
-        &mut self,
-        response: &ezk_sip_core::transaction::TsxResponse,
-    ) -> bool {
-        let (Some(contact), Some(via)) = (&self.contact, response.base_headers.via.first()) else {
-            return false;
-        };
-        if self.transport_param.is_some() {
-            return false;
-        }
+    /// The address a Contact must carry for the server to reach us, from the `received`
+    /// and `rport` it put into our Via (RFC 3581). Behind NAT that is the NAT's mapping, not
+    /// our own address. Over UDP the server answers and sends to exactly that. Over TCP/TLS
+    /// the source port is the connection's, so it only counts behind NAT (`received` is
+    /// another IP than ours; with `rport` servers send `received` always): the server then
+    /// reaches us over that connection, which a Contact naming it lets it find; without NAT
+    /// our listener stays the Contact.
+    fn address_seen_by_server(&self, via: &Via) -> Option<SocketAddr> {
+        let local = self.local?;
         let received = via
             .params
             .get_val("received")
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+            .and_then(|v| v.parse::<IpAddr>().ok());
         let rport = via
             .params
             .get_val("rport")
             .and_then(|v| v.parse::<u16>().ok());
-        let (Some(ip), Some(port)) = (contact.host_port.ip(), contact.host_port.port) else {
+        if self.transport_param.is_none() {
+            return Some(SocketAddr::new(
+                received.unwrap_or(local.ip()),
+                rport.unwrap_or(local.port()),
+            ));
+        }
+        match (received, rport) {
+            (Some(ip), Some(port)) if ip != local.ip() => Some(SocketAddr::new(ip, port)),
+            _ => Some(local),
+        }
+    }
+
+    /// Switches the Contact to the address the server sees when that differs; true when
+    /// the Contact changed (and must be registered).
+    fn follow_address_seen_by_server(&mut self, via: Option<&Via>) -> bool {
+        let Some(seen) = via.and_then(|via| self.address_seen_by_server(via)) else {
             return false;
         };
-        let seen = SocketAddr::new(received.unwrap_or(ip), rport.unwrap_or(port));
-        if seen == SocketAddr::new(ip, port) {
+        let current = self
+            .contact
+            .as_ref()
+            .and_then(|c| Some(SocketAddr::new(c.host_port.ip()?, c.host_port.port?)));
+        if current == Some(seen) {
             return false;
         }
-        let text = format!("sip:{}@{seen}", self.contact_user);
-        match text.parse() {
+        match self.contact_at(seen) {
             Ok(uri) => {
                 self.contact = Some(uri);
                 true
@@ -375,13 +477,22 @@ impl Binding {
             tokio::select! {
                 _ = tokio::time::sleep_until(refresh_at) => return "refresh before expiry",
                 _ = ticks.tick() => {
-                    if !self.keepalive().await {
-                        self.target.transport = None;
-                        return "the server did not answer a keep-alive";
-                    }
+                    // Before the keep-alive: once it leaves from a new address, its answer
+                    // would look like a changed NAT mapping.
                     if self.local_address_changed() {
-                        self.target.transport = None;
+                        self.abandon_transport().await;
                         return "the local network address changed";
+                    }
+                    match self.keepalive().await {
+                        KeepAlive::Unanswered => {
+                            self.target.transport = None;
+                            return "the server did not answer a keep-alive";
+                        }
+                        KeepAlive::Answered(via) => {
+                            if self.follow_address_seen_by_server(via.as_ref()) {
+                                return "the server sees us at another address (NAT mapping changed)";
+                            }
+                        }
                     }
                 }
             }
@@ -390,8 +501,8 @@ impl Binding {
 
     /// A keep-alive to the next hop: over TCP/TLS a double CRLF on the connection (RFC 5626
     /// 4.4.1; a dead connection fails to write), over UDP an OPTIONS whose answer, any answer,
-    /// proves the server is there and refreshes the NAT binding.
-    async fn keepalive(&mut self) -> bool {
+    /// proves the server is there, refreshes the NAT binding and says where the server sees us.
+    async fn keepalive(&mut self) -> KeepAlive {
         match &self.target.transport {
             Some((transport, remote)) if !transport.is_udp() => {
                 let alive = transport.send(b"\r\n\r\n", *remote).await.is_ok();
@@ -399,14 +510,18 @@ impl Binding {
                     *transport.watch_state().borrow(),
                     ezk_sip_core::transport::TransportState::Ok
                 );
-                alive && open
+                if alive && open {
+                    KeepAlive::Answered(None)
+                } else {
+                    KeepAlive::Unanswered
+                }
             }
             _ => self.options_ping().await,
         }
     }
 
     /// OPTIONS to the registrar; any response counts.
-    async fn options_ping(&mut self) -> bool {
+    async fn options_ping(&mut self) -> KeepAlive {
         let endpoint = self.stack.endpoint().clone();
         let (from, call_id, uri) = (
             self.from.clone(),
@@ -434,22 +549,38 @@ impl Binding {
         )
         .await
         {
-            Ok(_) | Err(RequestError::Auth(_)) => true,
+            Ok(response) => KeepAlive::Answered(response.base_headers.via.first().cloned()),
+            Err(RequestError::Auth(_)) => KeepAlive::Answered(None),
             Err(e) => {
                 tracing::debug!("keep-alive failed: {e}");
-                false
+                KeepAlive::Unanswered
             }
         }
     }
 
+    /// Whether the address we would send from now differs from the one we registered from.
+    /// Compared with our own address, not the Contact: behind NAT the Contact is the NAT's.
+    /// Over UDP we send from the listening socket; a TCP/TLS connection's source is what the
+    /// routing table picked when it was opened, so it is compared with what it picks now.
     fn local_address_changed(&self) -> bool {
-        let (Some((transport, remote)), Some(contact)) = (&self.target.transport, &self.contact)
-        else {
+        let (Some((transport, remote)), Some(local)) = (&self.target.transport, self.local) else {
             return false;
         };
-        let now = advertised(SocketAddr::new(transport.bound().ip(), 0), *remote).ip();
-        contact.host_port.ip().is_some_and(|ip| ip != now)
+        let now = if transport.is_udp() {
+            advertised(SocketAddr::new(transport.bound().ip(), 0), *remote).ip()
+        } else {
+            local_ip_towards(*remote)
+        };
+        now != local.ip()
     }
+}
+
+/// What a keep-alive found out.
+enum KeepAlive {
+    /// No answer: the server or the path to it is gone.
+    Unanswered,
+    /// The server is there; an OPTIONS answer carries our Via with `received`/`rport`.
+    Answered(Option<Via>),
 }
 
 /// The lifetime from the Expires header, else the requested one.

@@ -21,6 +21,7 @@ pub mod baresip;
 mod error;
 pub mod kamailio;
 pub mod linphone;
+pub mod netns;
 mod ports;
 mod process;
 pub mod sip;
