@@ -10,7 +10,10 @@ use frontdesk_media::MediaEvent;
 use std::time::Duration;
 
 mod pulse;
-use pulse::{require, start_pulseaudio, start_recorder, stop_recorder, tone_call_to_cpal, Reaper};
+use pulse::{
+    require, start_pulseaudio, start_recorder, stop_recorder, tone_call_to_cpal, CpalDevices,
+    Reaper,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cpal_output_plays_the_remote_tone() {
@@ -30,7 +33,11 @@ async fn cpal_output_plays_the_remote_tone() {
         .push(start_recorder(&runtime_dir, "ci_null.monitor", &captured));
 
     // A missing named device must fall back to the default (the null sink).
-    let (a, b) = tone_call_to_cpal(dir.path(), Some("no such speaker".into())).await;
+    let devices = CpalDevices {
+        input: None,
+        output: Some("no such speaker".into()),
+    };
+    let (a, b) = tone_call_to_cpal(dir.path(), devices, None).await;
     let mut b_events = b.events();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let stats = b.stats();

@@ -121,11 +121,44 @@ pub fn stop_recorder(recorder: &mut Child) {
     }
 }
 
-/// A call on loopback: session A plays a 1 kHz tone from a file, session B plays what it
-/// receives on cpal (`output_device`, `None` for the default). Returns (A, B).
+/// Make `pcm` an ALSA device (listed to cpal as `description`) that plays
+/// and records through the PulseAudio server in `server_runtime_dir`: a
+/// second "sound card" that can vanish by stopping that server. Written to
+/// `config_home/alsa/asoundrc`, which ALSA reads when `XDG_CONFIG_HOME` is
+/// `config_home`.
+pub fn alsa_device_on_server(
+    config_home: &Path,
+    pcm: &str,
+    description: &str,
+    server_runtime_dir: &Path,
+) {
+    let dir = config_home.join("alsa");
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = server_runtime_dir.join("pulse").join("native");
+    std::fs::write(
+        dir.join("asoundrc"),
+        format!(
+            "pcm.{pcm} {{\n    type pulse\n    server \"unix:{}\"\n    hint {{ show on description \"{description}\" }}\n}}\n",
+            socket.display()
+        ),
+    )
+    .unwrap();
+}
+
+/// The cpal devices session B uses (`None`: the system default).
+#[derive(Debug, Clone, Default)]
+pub struct CpalDevices {
+    pub input: Option<String>,
+    pub output: Option<String>,
+}
+
+/// A call on loopback: session A plays a 1 kHz tone from a file (and records
+/// what it receives to `a_record`, if given), session B plays what it
+/// receives on cpal and sends its cpal microphone. Returns (A, B).
 pub async fn tone_call_to_cpal(
     dir: &Path,
-    output_device: Option<String>,
+    b_devices: CpalDevices,
+    a_record: Option<std::path::PathBuf>,
 ) -> (frontdesk_media::MediaSession, frontdesk_media::MediaSession) {
     use frontdesk_media::{AudioConfig, Codec, MediaParams, MediaSession};
     let lo = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -137,15 +170,15 @@ pub async fn tone_call_to_cpal(
         MediaParams::new(b.local_rtp_addr(), Codec::Pcmu),
         AudioConfig::File {
             play: Some(tone),
-            record: None,
+            record: a_record,
         },
     )
     .unwrap();
     b.start(
         MediaParams::new(a.local_rtp_addr(), Codec::Pcmu),
         AudioConfig::Cpal {
-            input_device: None,
-            output_device,
+            input_device: b_devices.input,
+            output_device: b_devices.output,
         },
     )
     .unwrap();
