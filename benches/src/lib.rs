@@ -1,5 +1,5 @@
-//! Helpers of the engine benchmark (`benches/engine.rs`): reading CPU time and
-//! memory of a process from `/proc`, medians, machine description.
+//! Helpers of the benchmarks (`benches/*.rs`): reading CPU time and memory of a
+//! process from `/proc`, medians and percentiles, machine description.
 
 use std::path::Path;
 
@@ -77,6 +77,20 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The `p` quantile (0..=1) of the values, linearly interpolated between the two
+/// nearest ranks (like a spreadsheet's PERCENTILE): with few runs a p90 is still a
+/// value between the two slowest rather than simply the slowest. `NaN` for none.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let rank = p * (v.len() - 1) as f64;
+    let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
+    v[low] + (v[high] - v[low]) * (rank - low as f64)
+}
+
 /// CPU model name from `/proc/cpuinfo` (`model name`), or `unknown`.
 pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
@@ -131,5 +145,18 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn percentiles() {
+        let v = [5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&v, 0.5), 3.0);
+        assert_eq!(percentile(&v, 1.0), 5.0);
+        // rank 0.9 * 4 = 3.6: between 4 and 5.
+        assert!((percentile(&v, 0.9) - 4.6).abs() < 1e-9);
+        assert_eq!(percentile(&[7.0], 0.9), 7.0);
+        assert!(percentile(&[], 0.9).is_nan());
+        assert!(percentile(&v, 1.5).is_nan());
     }
 }

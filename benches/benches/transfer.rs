@@ -1,0 +1,921 @@
+//! Transfer benchmark (issue 3): time from the `#` that ends a keypad transfer code to the
+//! colleague's phone ringing, for Frontdesk's announced (`*203#`) and blind (`##203#`)
+//! transfers, against a baresip receptionist doing the same with its own commands in the
+//! same run, through one Kamailio on loopback. See `benches/README.md`.
+//!
+//! Usage: `cargo bench -p frontdesk-benches --bench transfer -- [--runs N] [--debug]
+//! [--frontdesk PATH]`.
+
+use std::fs::OpenOptions;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use frontdesk_api::{CallInfo, CallState, RegistrationState};
+use frontdesk_benches::{cpu_model, is_executable, load_average, median, percentile};
+use frontdesk_control::ControlClient;
+use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions};
+use serde_json::{json, Value};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// How long any single step on loopback may take.
+const WAIT: Duration = Duration::from_secs(15);
+/// Quiet time after a call is answered (or cleaned up) before the next step, so that
+/// late packets of the previous step (RTCP, re-INVITE answers) are not measured.
+const SETTLE: Duration = Duration::from_millis(300);
+/// Environment variable the daemon reads its password from.
+const PW_ENV: &str = "FRONTDESK_BENCH_PASSWORD";
+/// Extensions: the caller, the colleague, and the two receptionists.
+const CALLER: &str = "201";
+const COLLEAGUE: &str = "203";
+const FRONTDESK_DESK: &str = "101";
+const BARESIP_DESK: &str = "102";
+/// baresip events the benchmark waits for; drained between iterations.
+const WAITED_EVENTS: [&str; 6] = [
+    "CALL_INCOMING",
+    "CALL_ESTABLISHED",
+    "CALL_CLOSED",
+    "CALL_REMOTE_SDP",
+    "TRANSFER",
+    "TRANSFER_FAILED",
+];
+
+/// Command-line options.
+struct Args {
+    runs: usize,
+    debug: bool,
+    frontdesk: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: cargo bench -p frontdesk-benches --bench transfer -- [--runs N] [--debug] [--frontdesk PATH]
+  --runs N          transfers of each kind per receptionist (default 10)
+  --debug           use target/debug/frontdesk instead of target/release/frontdesk
+  --frontdesk PATH  use this frontdesk binary";
+
+fn parse_args() -> Res<Option<Args>> {
+    let mut a = Args {
+        runs: 10,
+        debug: false,
+        frontdesk: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            // cargo passes --bench to harness-less bench targets.
+            "--bench" => {}
+            "--runs" => a.runs = value("--runs")?.parse()?,
+            "--debug" => a.debug = true,
+            "--frontdesk" => a.frontdesk = Some(value("--frontdesk")?.into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+        }
+    }
+    if !(1..=1000).contains(&a.runs) {
+        return Err("--runs must be between 1 and 1000".into());
+    }
+    Ok(Some(a))
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Some(a)) => a,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // One thread: timestamps are taken by the one task that reads every event.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = rt.block_on(async {
+        // On Ctrl-C the run future is dropped, which stops every process it started.
+        tokio::select! {
+            r = run(&args) => r,
+            _ = tokio::signal::ctrl_c() => Err("interrupted; all processes stopped".into()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Path of the frontdesk binary and the profile it was built with.
+fn frontdesk_binary(args: &Args) -> Res<(PathBuf, String)> {
+    if let Some(p) = &args.frontdesk {
+        if !is_executable(p) {
+            return Err(format!("--frontdesk {}: not an executable file", p.display()).into());
+        }
+        return Ok((p.clone(), "given".into()));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ lies in the workspace")
+        .to_path_buf();
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => root.join(t),
+        None => root.join("target"),
+    };
+    let profile = if args.debug { "debug" } else { "release" };
+    let bin = target.join(profile).join("frontdesk");
+    if !is_executable(&bin) {
+        let build = if args.debug {
+            "cargo build -p frontdesk"
+        } else {
+            "cargo build --release -p frontdesk"
+        };
+        return Err(format!(
+            "{} not found: this benchmark builds nothing itself; run `{build}` first \
+             (with the same CARGO_TARGET_DIR), or pass --frontdesk PATH",
+            bin.display()
+        )
+        .into());
+    }
+    Ok((bin, profile.into()))
+}
+
+/// The receptionist's `frontdesk daemon` in its own process group, with its own config and
+/// data dir; stopped (SIGTERM, then SIGKILL) on drop.
+struct Daemon {
+    child: Option<Child>,
+    bin: PathBuf,
+    config: PathBuf,
+    log: PathBuf,
+    client: Option<ControlClient>,
+    dir: tempfile::TempDir,
+}
+
+impl Daemon {
+    /// Writes a config for `user` registering at `k` (PCMU, playing `play`), starts the
+    /// daemon and waits until its control API answers and the account is registered.
+    async fn start(bin: &Path, k: &Kamailio, user: &str, play: &Path) -> Res<Daemon> {
+        let dir = tempfile::Builder::new()
+            .prefix("frontdesk-bench-transfer-")
+            .tempdir()?;
+        let d = dir.path();
+        let data = d.join("data");
+        let toml = format!(
+            "[sip]\nlisten = \"127.0.0.1:{port}\"\n\
+             [audio]\nbackend = \"file\"\nplay = \"{play}\"\n\
+             [data]\ndir = \"{data}\"\n\
+             [[account]]\nname = \"desk\"\nuser = \"{user}\"\ndomain = \"{domain}\"\n\
+             registrar = \"{reg}\"\ntransport = \"udp\"\npassword_env = \"{PW_ENV}\"\n\
+             codecs = [\"pcmu\"]\n",
+            port = frontdesk_testbed::free_port()?,
+            play = play.display(),
+            data = data.display(),
+            domain = k.domain(),
+            reg = k.addr(),
+        );
+        let config = d.join("frontdesk.toml");
+        std::fs::write(&config, toml)?;
+        let log = d.join("daemon.log");
+        let out = OpenOptions::new().create(true).append(true).open(&log)?;
+        let child = Command::new(bin)
+            .arg("daemon")
+            .arg("--config")
+            .arg(&config)
+            .env(PW_ENV, Kamailio::password_for(user))
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("start {}: {e}", bin.display()))?;
+        let mut daemon = Daemon {
+            child: Some(child),
+            bin: bin.to_path_buf(),
+            config,
+            log,
+            client: None,
+            dir,
+        };
+        let start = Instant::now();
+        let client = loop {
+            daemon.check_alive()?;
+            if let Ok(c) = ControlClient::discover(&data).await {
+                break c;
+            }
+            if start.elapsed() > WAIT {
+                return Err(daemon.failure("no control API within 15 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        loop {
+            daemon.check_alive()?;
+            let status = client.status().await?;
+            if status
+                .accounts
+                .iter()
+                .all(|a| a.state == RegistrationState::Registered)
+            {
+                break;
+            }
+            if start.elapsed() > WAIT {
+                return Err(daemon.failure(&format!("not registered within 15 s: {status:?}")));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        daemon.client = Some(client);
+        Ok(daemon)
+    }
+
+    fn api(&self) -> &ControlClient {
+        self.client.as_ref().expect("started")
+    }
+
+    /// An error naming `what`, with the end of the daemon's log.
+    fn failure(&self, what: &str) -> Box<dyn std::error::Error> {
+        format!(
+            "frontdesk daemon: {what}\n--- {} ---\n{}",
+            self.log.display(),
+            log_tail(&self.log)
+        )
+        .into()
+    }
+
+    /// An error unless the daemon still runs.
+    fn check_alive(&mut self) -> Res<()> {
+        match self.child.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(None)) => Ok(()),
+            other => Err(self.failure(&format!("not running ({other:?})"))),
+        }
+    }
+
+    /// Runs `frontdesk ctl --config .. ARGS --json` and parses its output.
+    async fn ctl(&self, args: &[&str]) -> Res<Value> {
+        let out = tokio::process::Command::new(&self.bin)
+            .arg("ctl")
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .arg("--json")
+            .output()
+            .await?;
+        if !out.status.success() {
+            return Err(format!(
+                "frontdesk ctl {}: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            )
+            .into());
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+
+    /// Polls the live calls until one satisfies `want`.
+    async fn wait_call(&mut self, what: &str, want: impl Fn(&CallInfo) -> bool) -> Res<CallInfo> {
+        let start = Instant::now();
+        loop {
+            self.check_alive()?;
+            let calls = self.api().calls().await?;
+            if let Some(c) = calls.iter().find(|c| want(c)) {
+                return Ok(c.clone());
+            }
+            if start.elapsed() > WAIT {
+                return Err(self.failure(&format!("no call {what} after {WAIT:?}: {calls:?}")));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Hangs up whatever is left and waits until no call is live.
+    async fn end_calls(&mut self) -> Res<()> {
+        let start = Instant::now();
+        loop {
+            self.check_alive()?;
+            let calls = self.api().calls().await?;
+            if calls.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() > WAIT {
+                return Err(self.failure(&format!("calls left after {WAIT:?}: {calls:?}")));
+            }
+            for c in calls.iter().filter(|c| c.state != CallState::Ended) {
+                // It may end by itself meanwhile; the next round checks.
+                let _ = self.api().hangup(Some(&c.id)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGTERM to the group, SIGKILL after 5 s (the daemon un-registers first).
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let pgid = child.id() as libc::pid_t;
+        // SAFETY: signals to the process group this program created.
+        unsafe { libc::killpg(pgid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // SAFETY: as above.
+        unsafe { libc::killpg(pgid, libc::SIGKILL) };
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.stop();
+        // Like the testbed: FRONTDESK_TESTBED_KEEP=1 keeps config and log.
+        if std::env::var_os("FRONTDESK_TESTBED_KEEP").is_some() {
+            let dir = std::mem::replace(&mut self.dir, tempfile::TempDir::new().expect("temp dir"));
+            eprintln!("kept {}", dir.keep().display());
+        }
+    }
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// A registered baresip in manual answer mode (so an incoming call rings) playing `wav`.
+async fn phone(k: &Kamailio, user: &str, wav: &Path) -> Res<Baresip> {
+    let mut o = BaresipOptions::new(user);
+    o.registrar = Some(k.addr());
+    o.codecs = vec!["PCMU".into()];
+    o.play_wav = Some(wav.into());
+    let mut b = Baresip::start(o).await?;
+    b.wait_registered(WAIT).await?;
+    Ok(b)
+}
+
+/// Reads every event baresip sends for `quiet`, then drops the queued events of the kinds
+/// the benchmark waits for, so the next wait sees only what happens after this.
+async fn drain(b: &mut Baresip, quiet: Duration) {
+    let _ = b.wait_event("BENCH_NO_SUCH_EVENT", quiet).await;
+    for kind in WAITED_EVENTS {
+        while b.wait_event(kind, Duration::ZERO).await.is_ok() {}
+    }
+}
+
+/// Hangs up baresip's calls until `listcalls` shows none.
+async fn end_baresip_calls(b: &mut Baresip) -> Res<()> {
+    let start = Instant::now();
+    loop {
+        let list = b.command("listcalls", "").await?;
+        let user = &b.options().user;
+        match active_calls(&list) {
+            Some(0) => return Ok(()),
+            Some(_) if start.elapsed() <= WAIT => {}
+            Some(_) => {
+                return Err(format!("baresip {user}: calls left after {WAIT:?}: {list}").into())
+            }
+            None => {
+                return Err(format!("baresip {user}: unexpected listcalls output {list:?}").into())
+            }
+        }
+        // Fails when the call ended meanwhile; the next round checks.
+        let _ = b.command("hangup", "").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The number of calls in the output of baresip 1.0's `listcalls`, from its heading
+/// `--- Active calls (N) ---`.
+fn active_calls(listcalls: &str) -> Option<usize> {
+    const HEADING: &str = "Active calls (";
+    let rest = &listcalls[listcalls.find(HEADING)? + HEADING.len()..];
+    rest[..rest.find(')')?].parse().ok()
+}
+
+/// Which transfer is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The caller waits on hold while the receptionist calls the colleague.
+    Announced,
+    /// The caller is sent to the colleague with a REFER.
+    Blind,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Announced => "announced",
+            Kind::Blind => "blind",
+        }
+    }
+
+    /// Frontdesk's keypad code for a transfer to the colleague.
+    fn code(self) -> String {
+        match self {
+            Kind::Announced => format!("*{COLLEAGUE}#"),
+            Kind::Blind => format!("##{COLLEAGUE}#"),
+        }
+    }
+
+    /// The caller's baresip event that marks the first SIP step of the transfer: the hold
+    /// re-INVITE's offer (announced) or the REFER (blind).
+    fn caller_step(self) -> &'static str {
+        match self {
+            Kind::Announced => "CALL_REMOTE_SDP",
+            Kind::Blind => "TRANSFER",
+        }
+    }
+
+    fn step_name(self) -> &'static str {
+        match self {
+            Kind::Announced => "caller got the hold re-INVITE",
+            Kind::Blind => "caller got the REFER",
+        }
+    }
+}
+
+/// How the receptionist is told to transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `frontdesk ctl keys CODE CALL` (a new process per command).
+    Ctl,
+    /// `POST /api/v1/calls/{id}/keys` with the client `ctl` uses, from this process.
+    Api,
+    /// A baresip receptionist's own commands over `ctrl_tcp`.
+    Baresip,
+}
+
+impl Via {
+    fn name(self) -> &'static str {
+        match self {
+            Via::Ctl => "ctl",
+            Via::Api => "api",
+            Via::Baresip => "baresip",
+        }
+    }
+}
+
+/// Milliseconds from sending the command, for one transfer.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Until the colleague's baresip reported `CALL_INCOMING` (it rings).
+    ring_ms: f64,
+    /// Until the command returned: `ctl` exited, the API answered, baresip answered its
+    /// first command (`hold` or `transfer`).
+    returned_ms: f64,
+    /// Until the caller's baresip saw the first SIP step ([`Kind::caller_step`]).
+    caller_step_ms: f64,
+}
+
+fn ms(from: Instant, to: Instant) -> f64 {
+    to.saturating_duration_since(from).as_secs_f64() * 1000.0
+}
+
+/// Everything that takes part, started once for the whole run.
+struct Bench {
+    k: Kamailio,
+    daemon: Daemon,
+    desk: Baresip,
+    caller: Baresip,
+    colleague: Baresip,
+}
+
+impl Bench {
+    /// The caller calls the Frontdesk receptionist, which answers; returns our call's id.
+    async fn frontdesk_answers(&mut self) -> Res<String> {
+        self.caller.dial(&self.k.aor(FRONTDESK_DESK)).await?;
+        let ringing = self
+            .daemon
+            .wait_call("ringing in", |c| c.state == CallState::Incoming)
+            .await?;
+        self.daemon.api().answer(Some(&ringing.id)).await?;
+        self.caller.wait_event(CallEvent::Established, WAIT).await?;
+        let id = ringing.id;
+        self.daemon
+            .wait_call("answered", |c| c.id == id && c.state == CallState::Active)
+            .await?;
+        Ok(id)
+    }
+
+    /// The caller calls the baresip receptionist, which answers.
+    async fn baresip_answers(&mut self) -> Res<()> {
+        self.caller.dial(&self.k.aor(BARESIP_DESK)).await?;
+        self.desk.wait_event(CallEvent::Incoming, WAIT).await?;
+        self.desk.answer().await?;
+        self.desk.wait_event(CallEvent::Established, WAIT).await?;
+        self.caller.wait_event(CallEvent::Established, WAIT).await?;
+        Ok(())
+    }
+
+    /// Lets late packets pass and forgets the events so far.
+    async fn settle(&mut self) {
+        tokio::time::sleep(SETTLE).await;
+        drain(&mut self.caller, Duration::from_millis(20)).await;
+        drain(&mut self.colleague, Duration::from_millis(20)).await;
+        drain(&mut self.desk, Duration::from_millis(20)).await;
+    }
+
+    /// One transfer of `kind` by the Frontdesk receptionist through `via` (ctl or API).
+    async fn frontdesk_transfer(&mut self, kind: Kind, via: Via) -> Res<Sample> {
+        let id = self.frontdesk_answers().await?;
+        self.settle().await;
+        let code = kind.code();
+        let daemon = &self.daemon;
+        let t0 = Instant::now();
+        let send = async {
+            match via {
+                Via::Ctl => daemon.ctl(&["keys", &code, &id]).await.map(drop)?,
+                _ => daemon.api().keys(&code, Some(&id)).await?,
+            }
+            Res::Ok(Instant::now())
+        };
+        let ring = ring(&mut self.colleague);
+        let step = step(&mut self.caller, kind);
+        let (returned, rang, stepped) = tokio::try_join!(send, ring, step)
+            .map_err(|e| {
+                format!(
+                    "{} transfer by frontdesk ({}): {e}",
+                    kind.name(),
+                    via.name()
+                )
+            })
+            .map_err(|e| self.daemon.failure(&e))?;
+        let sample = Sample {
+            ring_ms: ms(t0, rang),
+            returned_ms: ms(t0, returned),
+            caller_step_ms: ms(t0, stepped),
+        };
+        self.finish_frontdesk(kind, &id).await?;
+        Ok(sample)
+    }
+
+    /// Ends a Frontdesk transfer the way a real one ends, checking that it works beyond
+    /// the ringing: an announced transfer the colleague declines gives the caller back (off
+    /// hold); a blind one the colleague answers ends our call as `transferred`.
+    async fn finish_frontdesk(&mut self, kind: Kind, id: &str) -> Res<()> {
+        match kind {
+            Kind::Announced => {
+                self.colleague.hangup().await?;
+                self.colleague.wait_event(CallEvent::Closed, WAIT).await?;
+                self.daemon
+                    .wait_call("back from hold after the colleague declined", |c| {
+                        c.id == id && c.state == CallState::Active && !c.on_hold
+                    })
+                    .await?;
+            }
+            Kind::Blind => {
+                self.colleague.answer().await?;
+                self.colleague
+                    .wait_event(CallEvent::Established, WAIT)
+                    .await?;
+                let start = Instant::now();
+                loop {
+                    let calls = self.daemon.api().calls().await?;
+                    if !calls
+                        .iter()
+                        .any(|c| c.id == id && c.state != CallState::Ended)
+                    {
+                        break;
+                    }
+                    if start.elapsed() > WAIT {
+                        return Err(self.daemon.failure(&format!(
+                            "our call {id} did not end after the colleague answered the \
+                             blind transfer: {calls:?}"
+                        )));
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                let last = self.daemon.api().history(1).await?;
+                let reason = last.first().and_then(|h| h.end_reason.clone());
+                if reason.as_deref() != Some("transferred") {
+                    return Err(self.daemon.failure(&format!(
+                        "blind transfer: our call ended as {reason:?}, not transferred"
+                    )));
+                }
+            }
+        }
+        self.daemon.end_calls().await?;
+        end_baresip_calls(&mut self.caller).await?;
+        end_baresip_calls(&mut self.colleague).await?;
+        self.settle().await;
+        Ok(())
+    }
+
+    /// The same transfer by the baresip receptionist: `hold`, then (once the caller has
+    /// answered the hold) `dial` the colleague; or `transfer` (REFER).
+    async fn baresip_transfer(&mut self, kind: Kind) -> Res<Sample> {
+        self.baresip_answers().await?;
+        self.settle().await;
+        let colleague_uri = self.k.aor(COLLEAGUE);
+        let desk = &mut self.desk;
+        let t0 = Instant::now();
+        let send = async {
+            match kind {
+                Kind::Announced => {
+                    desk.command("hold", "").await?;
+                    let returned = Instant::now();
+                    // The equivalent of Frontdesk waiting for the hold to be acknowledged:
+                    // baresip reports the answer to its re-INVITE as CALL_REMOTE_SDP.
+                    let answer = desk.wait_event("CALL_REMOTE_SDP", WAIT).await?;
+                    if answer.param != "answer" {
+                        return Err(format!(
+                            "baresip's hold got an SDP {} instead of an answer",
+                            answer.param
+                        )
+                        .into());
+                    }
+                    desk.dial(&colleague_uri).await?;
+                    Res::Ok(returned)
+                }
+                Kind::Blind => {
+                    desk.command("transfer", &colleague_uri).await?;
+                    Ok(Instant::now())
+                }
+            }
+        };
+        let ring = ring(&mut self.colleague);
+        let step = step(&mut self.caller, kind);
+        let (returned, rang, stepped) = tokio::try_join!(send, ring, step)
+            .map_err(|e| format!("{} transfer by baresip: {e}", kind.name()))?;
+        let sample = Sample {
+            ring_ms: ms(t0, rang),
+            returned_ms: ms(t0, returned),
+            caller_step_ms: ms(t0, stepped),
+        };
+        // Not measured: hang everything up.
+        end_baresip_calls(&mut self.colleague).await?;
+        end_baresip_calls(&mut self.caller).await?;
+        end_baresip_calls(&mut self.desk).await?;
+        self.settle().await;
+        Ok(sample)
+    }
+}
+
+/// When the colleague's phone starts ringing.
+async fn ring(colleague: &mut Baresip) -> Res<Instant> {
+    colleague.wait_event(CallEvent::Incoming, WAIT).await?;
+    Ok(Instant::now())
+}
+
+/// When the caller's phone saw the first SIP step of the transfer.
+async fn step(caller: &mut Baresip, kind: Kind) -> Res<Instant> {
+    let event = caller.wait_event(kind.caller_step(), WAIT).await?;
+    let at = Instant::now();
+    if kind == Kind::Announced && event.param != "offer" {
+        return Err(format!(
+            "the caller got an SDP {} instead of the hold offer",
+            event.param
+        )
+        .into());
+    }
+    Ok(at)
+}
+
+/// Samples of one transfer kind by one receptionist.
+#[derive(Default)]
+struct Series(Vec<Sample>);
+
+impl Series {
+    fn values(&self, f: impl Fn(&Sample) -> f64) -> Vec<f64> {
+        self.0.iter().map(f).collect()
+    }
+
+    fn ring(&self) -> Vec<f64> {
+        self.values(|s| s.ring_ms)
+    }
+
+    fn json(&self) -> Value {
+        let stats =
+            |v: Vec<f64>| json!({"median": median(&v), "p90": percentile(&v, 0.9), "runs": v});
+        json!({
+            "ring_ms": stats(self.ring()),
+            "returned_ms": stats(self.values(|s| s.returned_ms)),
+            "caller_step_ms": stats(self.values(|s| s.caller_step_ms)),
+        })
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+fn row(name: &str, fd: f64, bs: f64) {
+    println!(
+        "{name:<44} {fd:>10.2} {bs:>10.2} {r:>8.2}",
+        r = ratio(fd, bs)
+    );
+}
+
+fn version_of(bin: &Path) -> String {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Modification time of `path` in Unix seconds (when the binary was built), 0 if unknown.
+fn built_at(path: &Path) -> u64 {
+    path.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `baresip vX.Y.Z` from a baresip log.
+fn baresip_version(log: &str) -> String {
+    log.split_whitespace()
+        .skip_while(|w| *w != "baresip")
+        .nth(1)
+        .filter(|v| v.starts_with('v'))
+        .map(|v| format!("baresip {v}"))
+        .unwrap_or_else(|| "baresip (version unknown)".into())
+}
+
+async fn run(args: &Args) -> Res<()> {
+    let (bin, profile) = frontdesk_binary(args)?;
+    let fd_version = version_of(&bin);
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = cpu_model();
+    let load_start = load_average();
+    eprintln!(
+        "benchmarking transfers of {} ({profile}) against baresip, {} runs of each kind",
+        bin.display(),
+        args.runs
+    );
+
+    let k = Kamailio::start(KamailioOptions::default()).await?;
+    let wavs = tempfile::Builder::new()
+        .prefix("frontdesk-bench-wav-")
+        .tempdir()?;
+    // baresip's aufile ends a call at the end of the file; no call here lasts a minute.
+    let wav = wavs.path().join("tone.wav");
+    tone_wav(&wav, 700.0, 60.0, 8000)?;
+    let daemon = Daemon::start(&bin, &k, FRONTDESK_DESK, &wav).await?;
+    let desk = phone(&k, BARESIP_DESK, &wav).await?;
+    let caller = phone(&k, CALLER, &wav).await?;
+    let colleague = phone(&k, COLLEAGUE, &wav).await?;
+    let bs_version = baresip_version(&desk.log());
+    let mut bench = Bench {
+        k,
+        daemon,
+        desk,
+        caller,
+        colleague,
+    };
+
+    let kinds = [Kind::Announced, Kind::Blind];
+    let vias = [Via::Ctl, Via::Api, Via::Baresip];
+    let mut series: Vec<Vec<Series>> = kinds
+        .iter()
+        .map(|_| vias.iter().map(|_| Series::default()).collect())
+        .collect();
+    for run in 0..args.runs {
+        eprintln!("run {} of {} ...", run + 1, args.runs);
+        // Interleaved, so drifting machine load affects every receptionist alike.
+        for (ki, &kind) in kinds.iter().enumerate() {
+            for (vi, &via) in vias.iter().enumerate() {
+                let sample = match via {
+                    Via::Baresip => bench.baresip_transfer(kind).await?,
+                    _ => bench.frontdesk_transfer(kind, via).await?,
+                };
+                eprintln!(
+                    "  {:<9} {:<7}: ringing after {:6.2} ms (command returned {:.2} ms, {} {:.2} ms)",
+                    kind.name(),
+                    via.name(),
+                    sample.ring_ms,
+                    sample.returned_ms,
+                    kind.step_name(),
+                    sample.caller_step_ms
+                );
+                series[ki][vi].0.push(sample);
+            }
+        }
+    }
+    let load_end = load_average();
+    drop(bench);
+
+    // ---- report ----
+    println!();
+    println!("Frontdesk transfer benchmark: {fd_version} ({profile} build) vs {bs_version}");
+    println!(
+        "machine: {nproc} CPUs, {model}; 1-min load average {load_start:.2} at start, {load_end:.2} at end"
+    );
+    println!(
+        "{} runs; ms from the command to the colleague's phone ringing (baresip CALL_INCOMING),",
+        args.runs
+    );
+    println!("through Kamailio on 127.0.0.1 (INVITEs challenged with 407)");
+    println!();
+    println!(
+        "{:<44} {:>10} {:>10} {:>8}",
+        "metric (ms)", "frontdesk", "baresip", "fd/bs"
+    );
+    println!("{}", "-".repeat(75));
+    for (ki, kind) in kinds.iter().enumerate() {
+        let [ctl, api, bs] = &series[ki][..] else {
+            unreachable!("three receptionists")
+        };
+        for (label, s) in [("ctl", ctl), ("API", api)] {
+            row(
+                &format!("{} # to ringing, median ({label})", kind.name()),
+                median(&s.ring()),
+                median(&bs.ring()),
+            );
+            row(
+                &format!("{} # to ringing, p90 ({label})", kind.name()),
+                percentile(&s.ring(), 0.9),
+                percentile(&bs.ring(), 0.9),
+            );
+        }
+    }
+    println!("{}", "-".repeat(75));
+    for (ki, kind) in kinds.iter().enumerate() {
+        let [ctl, api, bs] = &series[ki][..] else {
+            unreachable!("three receptionists")
+        };
+        let med = |s: &Series, f: fn(&Sample) -> f64| median(&s.values(f));
+        println!(
+            "  {}: command returned after (median) ctl {:.2}, API {:.2}, baresip {:.2}",
+            kind.name(),
+            med(ctl, |s| s.returned_ms),
+            med(api, |s| s.returned_ms),
+            med(bs, |s| s.returned_ms),
+        );
+        println!(
+            "  {}: {} after (median) ctl {:.2}, API {:.2}, baresip {:.2}",
+            kind.name(),
+            kind.step_name(),
+            med(ctl, |s| s.caller_step_ms),
+            med(api, |s| s.caller_step_ms),
+            med(bs, |s| s.caller_step_ms),
+        );
+        let fmt_runs = |s: &Series| {
+            s.ring()
+                .iter()
+                .map(|x| format!("{x:.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!("  {} ringing runs, ctl:     {}", kind.name(), fmt_runs(ctl));
+        println!("  {} ringing runs, API:     {}", kind.name(), fmt_runs(api));
+        println!("  {} ringing runs, baresip: {}", kind.name(), fmt_runs(bs));
+    }
+    println!();
+
+    let mut kinds_json = serde_json::Map::new();
+    for (ki, kind) in kinds.iter().enumerate() {
+        let [ctl, api, bs] = &series[ki][..] else {
+            unreachable!("three receptionists")
+        };
+        let ratios = |s: &Series| {
+            json!({
+                "median": ratio(median(&s.ring()), median(&bs.ring())),
+                "p90": ratio(percentile(&s.ring(), 0.9), percentile(&bs.ring(), 0.9)),
+            })
+        };
+        kinds_json.insert(
+            kind.name().into(),
+            json!({
+                "frontdesk_ctl": ctl.json(),
+                "frontdesk_api": api.json(),
+                "baresip": bs.json(),
+                "ring_ratio_ctl": ratios(ctl),
+                "ring_ratio_api": ratios(api),
+            }),
+        );
+    }
+    let line = json!({
+        "bench": "frontdesk-transfer-vs-baresip",
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        "frontdesk": {
+            "binary": bin.display().to_string(),
+            "version": fd_version,
+            "profile": profile,
+            "binary_mtime_unix": built_at(&bin),
+        },
+        "baresip": bs_version,
+        "machine": {"nproc": nproc, "cpu_model": model, "loadavg_start": load_start, "loadavg_end": load_end},
+        "runs": args.runs,
+        "transfers": Value::Object(kinds_json),
+    });
+    println!("{line}");
+    Ok(())
+}
