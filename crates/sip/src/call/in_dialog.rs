@@ -235,9 +235,26 @@ pub(super) async fn ack_for(
 /// How long the far end may take to accept a REFER.
 const REFER_WAIT: Duration = Duration::from_secs(16);
 
+/// What a non-INVITE request inside a call needs, detached from the session so the request
+/// can run in its own task: hanging up must never wait for a slow INFO or NOTIFY.
+#[derive(Clone)]
+pub(super) struct DialogRef {
+    endpoint: Endpoint,
+    dialog: std::sync::Arc<Dialog>,
+}
+
+impl DialogRef {
+    pub(super) fn of(session: &InviteSession) -> Self {
+        Self {
+            endpoint: session.endpoint.clone(),
+            dialog: session.dialog.clone(),
+        }
+    }
+}
+
 /// Sends a non-INVITE request in the dialog and waits for its final response.
 async fn send_in_dialog(
-    session: &InviteSession,
+    session: &DialogRef,
     request: ezk_sip_core::Request,
     wait: Duration,
 ) -> Result<TsxResponse, InDialogError> {
@@ -262,8 +279,8 @@ async fn send_in_dialog(
 
 /// Asks the far end to call `refer_to` (a URI, possibly with `?Replaces=`), RFC 3515.
 /// Returns once the REFER is accepted (202); progress follows as NOTIFYs.
-pub async fn refer(
-    session: &InviteSession,
+pub(super) async fn refer(
+    session: &DialogRef,
     refer_to: &str,
     referred_by: &str,
 ) -> Result<(), InDialogError> {
@@ -280,8 +297,8 @@ pub async fn refer(
 
 /// Reports the progress of a REFER we accepted, as a NOTIFY with a `message/sipfrag` status
 /// line (RFC 3515 2.4.5); `last` ends the implicit subscription.
-pub async fn notify_refer_progress(
-    session: &InviteSession,
+pub(super) async fn notify_refer_progress(
+    session: &DialogRef,
     code: u16,
     reason: &str,
     last: bool,
@@ -306,7 +323,7 @@ pub async fn notify_refer_progress(
 
 /// Sends a keypad digit as SIP INFO (`application/dtmf-relay`), for servers that ignore
 /// RFC 4733 events.
-pub async fn info_dtmf(session: &InviteSession, digit: char) -> Result<(), InDialogError> {
+pub(super) async fn info_dtmf(session: &DialogRef, digit: char) -> Result<(), InDialogError> {
     let mut request = session.dialog.create_request(Method::INFO, None);
     request
         .headers

@@ -1,7 +1,7 @@
 //! An established call: BYE either way, re-INVITEs both ways (hold), session refreshes, DTMF,
 //! transfers (REFER both ways), media events.
 
-use super::in_dialog::{self, CallUsage, InDialogRequest};
+use super::in_dialog::{self, CallUsage, DialogRef, InDialogRequest};
 use super::{
     emit, CallCommand, CallEvent, CallSetup, DtmfMode, EndReason, EventSink, TransferProgress,
 };
@@ -36,6 +36,7 @@ pub(super) async fn run(
     setup: CallSetup,
 ) {
     let (requests_tx, requests) = mpsc::unbounded_channel();
+    let (internal_tx, internal) = mpsc::unbounded_channel();
     let usage = session.dialog.register_usage(CallUsage {
         requests: requests_tx,
         dialog: session.dialog.clone(),
@@ -50,8 +51,10 @@ pub(super) async fn run(
         remote_held: false,
         refer_sent: false,
         refer_received: false,
+        infos: None,
+        internal: internal_tx,
     };
-    let reason = call.run(commands, requests).await;
+    let reason = call.run(commands, requests, internal).await;
     drop(usage);
     call.media.stop().await;
     emit(&call.events, CallEvent::Ended(reason));
@@ -72,6 +75,19 @@ struct Established {
     refer_sent: bool,
     /// We act on the far end's REFER: a final success ends this call.
     refer_received: bool,
+    /// Queue of keys going out as SIP INFO, once the first one is sent.
+    infos: Option<mpsc::UnboundedSender<char>>,
+    /// Answers of requests running in their own tasks.
+    internal: mpsc::UnboundedSender<Internal>,
+}
+
+/// How long we wait for the transferor to take our last NOTIFY before leaving the call.
+const FINAL_NOTIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What a request running in its own task reports back to the call.
+enum Internal {
+    /// The far end answered our REFER.
+    ReferAnswered(Result<(), in_dialog::InDialogError>),
 }
 
 /// What ends the loop: the reason the call is over.
@@ -82,6 +98,7 @@ impl Established {
         &mut self,
         mut commands: mpsc::UnboundedReceiver<CallCommand>,
         mut requests: mpsc::UnboundedReceiver<InDialogRequest>,
+        mut internal: mpsc::UnboundedReceiver<Internal>,
     ) -> EndReason {
         let mut media_events = self.media.events();
         loop {
@@ -89,6 +106,7 @@ impl Established {
                 command = commands.recv() => self.on_command(command).await,
                 event = self.session.run() => self.on_session_event(event).await,
                 Some(request) = requests.recv() => self.on_request(request),
+                Some(report) = internal.recv() => self.on_internal(report),
                 media_event = media_events.recv() => {
                     match media_event {
                         Ok(event) => self.on_media_event(event),
@@ -142,26 +160,35 @@ impl Established {
             Some(CallCommand::Refer {
                 refer_to,
                 referred_by,
-            }) => match in_dialog::refer(&self.session, &refer_to, &referred_by).await {
-                Ok(()) => {
-                    self.refer_sent = true;
-                    self.emit(CallEvent::Transfer(TransferProgress::Accepted));
-                }
-                Err(e) => self.emit(CallEvent::Transfer(TransferProgress::Refused {
-                    code: e.code(),
-                    reason: e.to_string(),
-                })),
-            },
+            }) => {
+                // NOTIFYs may overtake the 202 (RFC 3515), so they count from now on.
+                self.refer_sent = true;
+                let dialog = DialogRef::of(&self.session);
+                let done = self.internal.clone();
+                tokio::spawn(async move {
+                    let result = in_dialog::refer(&dialog, &refer_to, &referred_by).await;
+                    let _ = done.send(Internal::ReferAnswered(result));
+                });
+            }
             Some(CallCommand::ReferProgress(code)) => {
                 let last = code >= 200;
                 let reason = StatusCode::from(code)
                     .text()
                     .unwrap_or("Progress")
                     .to_string();
-                if let Err(e) =
-                    in_dialog::notify_refer_progress(&self.session, code, &reason, last).await
-                {
-                    tracing::debug!("the transferor did not take our NOTIFY: {e}");
+                let dialog = DialogRef::of(&self.session);
+                let notify = async move {
+                    if let Err(e) =
+                        in_dialog::notify_refer_progress(&dialog, code, &reason, last).await
+                    {
+                        tracing::debug!("the transferor did not take our NOTIFY: {e}");
+                    }
+                };
+                if last {
+                    // The final report goes out before we leave the call (bounded wait).
+                    let _ = tokio::time::timeout(FINAL_NOTIFY_WAIT, notify).await;
+                } else {
+                    tokio::spawn(notify);
                 }
                 if last && (200..300).contains(&code) && self.refer_received {
                     self.hang_up().await;
@@ -176,23 +203,32 @@ impl Established {
         Outcome::Continue(())
     }
 
+    /// RFC 4733 in the media, or SIP INFO when the account asks for it. INFOs go out one
+    /// after the other in their own task, so the call never waits for their answers.
     async fn send_dtmf(&mut self, digit: char) {
-        let info = self.setup.dtmf == DtmfMode::Info;
-        let sent = if info {
-            Err(None)
-        } else {
-            self.media.send_dtmf(digit).map_err(Some)
-        };
-        if let Err(why) = sent {
-            // INFO when asked for, or when the far end negotiated no telephone-event.
-            if info || matches!(why, Some(frontdesk_media::MediaError::NoTelephoneEvent)) {
-                if let Err(e) = in_dialog::info_dtmf(&self.session, digit).await {
-                    self.notice(format!("cannot send key {digit}: {e}"));
-                }
-            } else if let Some(e) = why {
+        if self.setup.dtmf != DtmfMode::Info {
+            if let Err(e) = self.media.send_dtmf(digit) {
                 self.notice(format!("cannot send key {digit}: {e}"));
             }
+            return;
         }
+        let infos = self.infos.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<char>();
+            let dialog = DialogRef::of(&self.session);
+            let events = self.events.clone();
+            tokio::spawn(async move {
+                while let Some(digit) = rx.recv().await {
+                    if let Err(e) = in_dialog::info_dtmf(&dialog, digit).await {
+                        emit(
+                            &events,
+                            CallEvent::Notice(format!("cannot send key {digit}: {e}")),
+                        );
+                    }
+                }
+            });
+            tx
+        });
+        let _ = infos.send(digit);
     }
 
     /// Holds or resumes the far end with a re-INVITE; the state changes only once the far end
@@ -294,6 +330,22 @@ impl Established {
                 }
             }
             Err(e) => return Outcome::Break(EndReason::Error(format!("SIP error: {e}"))),
+        }
+        Outcome::Continue(())
+    }
+
+    fn on_internal(&mut self, report: Internal) -> Outcome {
+        match report {
+            Internal::ReferAnswered(Ok(())) => {
+                self.emit(CallEvent::Transfer(TransferProgress::Accepted))
+            }
+            Internal::ReferAnswered(Err(e)) => {
+                self.refer_sent = false;
+                self.emit(CallEvent::Transfer(TransferProgress::Refused {
+                    code: e.code(),
+                    reason: e.to_string(),
+                }));
+            }
         }
         Outcome::Continue(())
     }
