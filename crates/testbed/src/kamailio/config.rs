@@ -39,6 +39,8 @@ pub(crate) struct ConfigInput<'a> {
     pub secret: &'a str,
     /// TLS port and the path of the tls module's own config file.
     pub tls: Option<(u16, &'a std::path::Path)>,
+    /// Directory of the db_text tables when the dialog event package is on.
+    pub presence_db: Option<&'a std::path::Path>,
 }
 
 /// Renders the complete `kamailio.cfg`.
@@ -56,6 +58,10 @@ pub(crate) fn render(input: &ConfigInput<'_>) -> String {
     }
     modules(&mut cfg, BASE_MODULES);
     base_modparams(&mut cfg, input);
+    if let Some(db) = input.presence_db {
+        modules(&mut cfg, PRESENCE_MODULES);
+        presence_modparams(&mut cfg, input, db);
+    }
     routes(&mut cfg, input);
     cfg
 }
@@ -127,12 +133,107 @@ fn base_modparams(cfg: &mut String, i: &ConfigInput<'_>) {
     }
 }
 
-/// Request routes. `{ip}` is the local domain: users `sip:U@{ip}` are local.
+/// Modules of the dialog event package (kamailio-presence-modules, db_text from kamailio).
+pub(crate) const PRESENCE_MODULES: &[&str] = &[
+    "db_text",
+    "dialog",
+    "presence",
+    "presence_dialoginfo",
+    "pua",
+    "pua_dialoginfo",
+];
+
+/// Tables the presence modules keep in db_text files.
+pub(crate) const PRESENCE_TABLES: &[&str] =
+    &["presentity", "active_watchers", "watchers", "xcap", "pua"];
+
+/// Parameters of the dialog event package: calls are tracked by the dialog module,
+/// pua_dialoginfo PUBLISHes their state to this same Kamailio (through its own listener,
+/// never a name lookup), and presence answers SUBSCRIBE `Event: dialog` with NOTIFYs.
+/// Subscriptions live in memory only (`subs_db_mode` 0): like registrations they are
+/// gone after a restart, and watchers must notice and subscribe again. Published state
+/// is kept in the db_text tables (empty strings must read back as such, not as NULL).
+fn presence_modparams(cfg: &mut String, i: &ConfigInput<'_>, db: &std::path::Path) {
+    let url = format!("text://{}", db.display());
+    let server = format!("sip:{}:{}", i.ip, i.port);
+    let _ = write!(
+        cfg,
+        "modparam(\"db_text\", \"emptystring\", 1)\n\
+         modparam(\"presence\", \"db_url\", \"{url}\")\n\
+         modparam(\"presence\", \"subs_db_mode\", 0)\n\
+         modparam(\"presence\", \"server_address\", \"{server}\")\n\
+         modparam(\"presence\", \"max_expires\", 3600)\n\
+         modparam(\"presence_dialoginfo\", \"force_single_dialog\", 0)\n\
+         modparam(\"pua\", \"db_url\", \"{url}\")\n\
+         modparam(\"pua\", \"outbound_proxy\", \"{server}\")\n\
+         modparam(\"pua_dialoginfo\", \"include_callid\", 1)\n\
+         modparam(\"pua_dialoginfo\", \"include_tags\", 1)\n\
+         modparam(\"pua_dialoginfo\", \"include_localremote\", 1)\n\n"
+    );
+}
+
+/// Request routes. `{ip}` is the local domain: users `sip:U@{ip}` are local. The
+/// `{presence_*}` hooks are empty unless the dialog event package is on.
 fn routes(cfg: &mut String, i: &ConfigInput<'_>) {
-    let ip = i.ip;
-    let text = ROUTES.replace("{ip}", ip);
+    let on = i.presence_db.is_some();
+    let hook = |text: &'static str| if on { text } else { "" };
+    let text = ROUTES
+        .replace("{presence_in_dialog}", hook(PRESENCE_IN_DIALOG))
+        .replace("{presence_initial}", hook(PRESENCE_INITIAL))
+        .replace("{presence_after_auth}", hook(PRESENCE_AFTER_AUTH))
+        .replace("{presence_routes}", hook(PRESENCE_ROUTES))
+        .replace("{ip}", i.ip)
+        .replace("{port}", &i.port.to_string());
     cfg.push_str(&text);
 }
+
+/// In-dialog SUBSCRIBE (refresh, unsubscribe) to the presence server itself.
+const PRESENCE_IN_DIALOG: &str = r#"
+    if (is_method("SUBSCRIBE") && uri == myself) {
+        route(PRESENCE);
+        exit;
+    }"#;
+
+/// Initial requests: PUBLISH only from pua_dialoginfo (this Kamailio), SUBSCRIBE from
+/// authenticated local users.
+const PRESENCE_INITIAL: &str = r#"
+    if (is_method("PUBLISH")) {
+        if ($si == "{ip}" && $sp == {port}) {
+            route(PRESENCE);
+        }
+        sl_send_reply("403", "PUBLISH only from the proxy itself");
+        exit;
+    }
+    if (is_method("SUBSCRIBE")) {
+        route(AUTH);
+        route(PRESENCE);
+    }"#;
+
+/// After authentication: track the new call (a challenged INVITE must not leave a dialog
+/// behind, or its caller would look busy).
+const PRESENCE_AFTER_AUTH: &str = r#"
+    if (is_method("INVITE")) {
+        dlg_manage();
+    }"#;
+
+/// The presence server.
+const PRESENCE_ROUTES: &str = r#"
+route[PRESENCE] {
+    if (!t_newtran()) {
+        sl_reply_error();
+        exit;
+    }
+    if (is_method("PUBLISH")) {
+        handle_publish();
+    } else if ($hdr(Event) == "dialog") {
+        handle_subscribe();
+    } else {
+        t_reply("489", "Bad Event");
+    }
+    t_release();
+    exit;
+}
+"#;
 
 /// Routing logic, modelled on Kamailio's default configuration, without
 /// database: the password of user U is "pw-" + U.
@@ -171,7 +272,7 @@ request_route {
     }
     route(WITHINDLG);
 
-    remove_hf("Route");
+    remove_hf("Route");{presence_initial}
     if (is_method("INVITE|SUBSCRIBE|REFER")) {
         record_route();
     }
@@ -179,7 +280,7 @@ request_route {
         route(REGISTRAR);
         exit;
     }
-    route(AUTH);
+    route(AUTH);{presence_after_auth}
     if ($rU == $null) {
         sl_send_reply("484", "Address Incomplete");
         exit;
@@ -190,7 +291,7 @@ request_route {
 route[WITHINDLG] {
     if (!has_totag()) {
         return;
-    }
+    }{presence_in_dialog}
     if (loose_route()) {
         route(RELAY);
         exit;
@@ -308,6 +409,7 @@ onreply_route[REPLY] {
     route(SDP);
 }
 
+{presence_routes}
 failure_route[FAILURE] {
     if (t_is_canceled()) {
         exit;

@@ -7,6 +7,9 @@
 //! * INVITEs to local users go to their registered contacts (404 when not
 //!   registered, 480 when the contact does not answer); Record-Route is added.
 //! * `IN IP4 <address>` in SDP bodies is rewritten to `127.0.0.1`.
+//! * With [`KamailioOptions::presence`] it also serves the dialog event package
+//!   (RFC 4235, busy-lamp fields): calls through it are published as dialog-info
+//!   and SUBSCRIBE `Event: dialog` to `sip:U@127.0.0.1` gets NOTIFYs.
 
 mod config;
 
@@ -21,6 +24,10 @@ use crate::{free_port, Error, Result, TestCertificates, LOOPBACK};
 
 /// Where Debian's kamailio-tls-modules puts the TLS module.
 const TLS_MODULE: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so";
+/// Where Debian's kamailio-presence-modules puts the presence server.
+const PRESENCE_MODULE: &str = "/usr/lib/x86_64-linux-gnu/kamailio/modules/presence.so";
+/// Empty db_text tables shipped by the kamailio package (first line: the columns).
+const DBTEXT_TEMPLATES: &str = "/usr/share/kamailio/dbtext/kamailio";
 
 /// Settings of a [`Kamailio`] instance. `Default` suits most tests.
 #[derive(Debug, Clone)]
@@ -43,6 +50,11 @@ pub struct KamailioOptions {
     pub digest_algorithm: &'static str,
     /// Longest registration the registrar grants, in seconds (default: Kamailio's own).
     pub max_expires: Option<u32>,
+    /// Serve the dialog event package for busy-lamp tests: modules dialog, presence,
+    /// presence_dialoginfo, pua, pua_dialoginfo with db_text tables in the temp dir
+    /// (kept across [`Kamailio::restart`]; subscriptions are not, like registrations).
+    /// Needs `kamailio-presence-modules`.
+    pub presence: bool,
 }
 
 impl Default for KamailioOptions {
@@ -56,6 +68,7 @@ impl Default for KamailioOptions {
             tls: false,
             digest_algorithm: "MD5",
             max_expires: None,
+            presence: false,
         }
     }
 }
@@ -101,6 +114,11 @@ impl Kamailio {
             }
             None => None,
         };
+        let presence_db = if opts.presence {
+            Some(presence_tables(dir.path())?)
+        } else {
+            None
+        };
         let cfg_text = config::render(&config::ConfigInput {
             opts: &opts,
             ip: &LOOPBACK.to_string(),
@@ -110,6 +128,7 @@ impl Kamailio {
                 .as_ref()
                 .zip(tls_cfg.as_deref())
                 .map(|((port, _), cfg)| (*port, cfg)),
+            presence_db: presence_db.as_deref(),
         });
         let cfg = dir.write("kamailio.cfg", &cfg_text)?;
         let log = dir.path().join("kamailio.log");
@@ -296,6 +315,46 @@ impl Kamailio {
         self.proc = Some(proc);
         Ok(())
     }
+}
+
+/// Creates `<dir>/db` with the empty db_text tables the presence modules need, copied from
+/// the installed Kamailio so their versions match its modules.
+fn presence_tables(dir: &Path) -> Result<PathBuf> {
+    if !Path::new(PRESENCE_MODULE).exists() {
+        return Err(Error::NotInstalled {
+            program: PRESENCE_MODULE,
+            package: "kamailio-presence-modules",
+        });
+    }
+    let db = dir.join("db");
+    std::fs::create_dir_all(&db).map_err(|e| Error::io("create db_text dir", e))?;
+    let template = Path::new(DBTEXT_TEMPLATES);
+    let read = |table: &str| {
+        let path = template.join(table);
+        std::fs::read_to_string(&path).map_err(|e| Error::io(format!("read {}", path.display()), e))
+    };
+    let versions = read("version")?;
+    let mut version = versions.lines().next().unwrap_or_default().to_string() + "\n";
+    for table in config::PRESENCE_TABLES {
+        // Only the column line: the tables start empty.
+        let columns = read(table)?.lines().next().unwrap_or_default().to_string();
+        std::fs::write(db.join(table), columns + "\n")
+            .map_err(|e| Error::io(format!("write db_text table {table}"), e))?;
+        let row = versions
+            .lines()
+            .find(|line| line.split(':').nth(1) == Some(table))
+            .ok_or_else(|| {
+                Error::io(
+                    format!("{table} in {}/version", template.display()),
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                )
+            })?;
+        version.push_str(row);
+        version.push('\n');
+    }
+    std::fs::write(db.join("version"), version)
+        .map_err(|e| Error::io("write db_text table version", e))?;
+    Ok(db)
 }
 
 impl Drop for Kamailio {
