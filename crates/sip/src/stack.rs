@@ -1,5 +1,6 @@
 //! The SIP endpoint: listeners, ezk layers and the queue of new incoming calls.
 
+use crate::notify_route::{NotifyRoute, NotifyRouteLayer, NotifyRoutes};
 use async_trait::async_trait;
 use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
 use ezk_sip_types::{Method, StatusCode};
@@ -60,6 +61,7 @@ pub struct SipStack {
     listen: SocketAddr,
     listening: Vec<String>,
     incoming: Mutex<mpsc::UnboundedReceiver<IncomingInvite>>,
+    notify_routes: NotifyRoutes,
 }
 
 impl SipStack {
@@ -69,6 +71,8 @@ impl SipStack {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut builder = Endpoint::builder();
         builder.user_agent(config.user_agent.clone());
+        let notify_routes = NotifyRoutes::default();
+        builder.add_layer(NotifyRouteLayer::new(notify_routes.clone()));
         builder.add_layer(DialogLayer::default());
         builder.add_layer(InviteLayer::default());
         builder.add_layer(IncomingLayer { invites: tx });
@@ -102,6 +106,7 @@ impl SipStack {
             listen,
             listening,
             incoming: Mutex::new(rx),
+            notify_routes,
         }))
     }
 
@@ -123,6 +128,17 @@ impl SipStack {
     /// Waits for the next new incoming INVITE.
     pub async fn next_incoming(&self) -> Option<IncomingInvite> {
         self.incoming.lock().await.recv().await
+    }
+
+    /// Hands every NOTIFY with `call_id` to `usage` (which must answer it), ahead of ezk's
+    /// dialog layer, until the guard is dropped: a subscription's NOTIFYs, also the first
+    /// one that may overtake the 2xx to SUBSCRIBE.
+    pub fn route_notifies(
+        &self,
+        call_id: &str,
+        usage: Arc<dyn ezk_sip_ua::dialog::Usage>,
+    ) -> NotifyRoute {
+        self.notify_routes.add(call_id, usage)
     }
 }
 

@@ -1,0 +1,160 @@
+//! What one subscription knows about its extension's dialogs, NOTIFY after NOTIFY.
+//!
+//! Sans-IO: feed it each document; it applies RFC 4235's version rules (section 4.1.2): a
+//! document not newer than the last one is stale and dropped (NOTIFYs may overtake each
+//! other), a full document replaces everything, a partial one must follow the previous
+//! version directly or the subscriber has missed something and needs full state again.
+
+use super::dialog_info::{DialogEntry, DialogInfo, DialogState, DocumentState, ExtensionState};
+
+/// The dialogs of one watched extension within one subscription.
+#[derive(Debug, Default)]
+pub struct DialogView {
+    version: Option<u64>,
+    dialogs: Vec<DialogEntry>,
+}
+
+/// What applying a document did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The view changed (or stayed the same) and now summarizes to this.
+    Current(ExtensionState),
+    /// The document was older than what we have; nothing changed.
+    Stale {
+        /// The version we already hold.
+        have: u64,
+        /// The version that arrived.
+        got: u64,
+    },
+    /// A partial document does not follow the one we have: ask for full state.
+    NeedsFullState,
+}
+
+impl DialogView {
+    /// Starts over for a new subscription (versions restart there).
+    pub fn reset(&mut self) {
+        *self = DialogView::default();
+    }
+
+    /// The version of the last document applied.
+    pub fn version(&self) -> Option<u64> {
+        self.version
+    }
+
+    /// Applies one document.
+    pub fn apply(&mut self, info: DialogInfo) -> Applied {
+        if let Some(have) = self.version {
+            if info.version <= have {
+                return Applied::Stale {
+                    have,
+                    got: info.version,
+                };
+            }
+        }
+        match info.state {
+            DocumentState::Full => self.dialogs = info.dialogs,
+            DocumentState::Partial => {
+                if self.version.is_none_or(|have| info.version != have + 1) {
+                    return Applied::NeedsFullState;
+                }
+                for dialog in info.dialogs {
+                    match self.dialogs.iter_mut().find(|d| d.id == dialog.id) {
+                        Some(known) => *known = dialog,
+                        None => self.dialogs.push(dialog),
+                    }
+                }
+            }
+        }
+        // Ended dialogs only matter for the document they arrive in.
+        self.dialogs.retain(|d| d.state != DialogState::Terminated);
+        self.version = Some(info.version);
+        Applied::Current(self.summary())
+    }
+
+    /// A NOTIFY without a body: the server knows no dialogs of the extension (Kamailio
+    /// sends this for an extension that has had no calls).
+    pub fn apply_empty(&mut self) -> ExtensionState {
+        self.dialogs.clear();
+        self.summary()
+    }
+
+    /// The lamp for the dialogs known now.
+    pub fn summary(&self) -> ExtensionState {
+        ExtensionState::summarize(&self.dialogs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blf::dialog_info::parse;
+
+    fn doc(version: u64, state: &str, dialogs: &str) -> DialogInfo {
+        parse(
+            format!(
+                r#"<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="{version}" state="{state}" entity="sip:1@h">{dialogs}</dialog-info>"#
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    }
+
+    const EARLY_A: &str = r#"<dialog id="a" direction="recipient"><state>early</state></dialog>"#;
+    const CONFIRMED_A: &str =
+        r#"<dialog id="a" direction="recipient"><state>confirmed</state></dialog>"#;
+    const EARLY_B: &str = r#"<dialog id="b" direction="recipient"><state>early</state></dialog>"#;
+    const ENDED_A: &str = r#"<dialog id="a"><state>terminated</state></dialog>"#;
+
+    fn state(applied: Applied) -> &'static str {
+        match applied {
+            Applied::Current(state) => state.as_str(),
+            other => panic!("not applied: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn full_documents_replace_and_stale_ones_are_dropped() {
+        let mut view = DialogView::default();
+        assert_eq!(state(view.apply(doc(3, "full", EARLY_A))), "ringing");
+        assert_eq!(state(view.apply(doc(4, "full", CONFIRMED_A))), "busy");
+        assert_eq!(
+            view.apply(doc(4, "full", EARLY_A)),
+            Applied::Stale { have: 4, got: 4 }
+        );
+        assert_eq!(
+            view.apply(doc(2, "full", "")),
+            Applied::Stale { have: 4, got: 2 }
+        );
+        assert_eq!(view.summary(), ExtensionState::Busy);
+        assert_eq!(state(view.apply(doc(9, "full", ENDED_A))), "idle");
+        assert_eq!(view.version(), Some(9));
+        view.reset();
+        assert_eq!(state(view.apply(doc(0, "full", EARLY_B))), "ringing");
+    }
+
+    #[test]
+    fn partial_documents_merge_in_sequence_only() {
+        let mut view = DialogView::default();
+        assert_eq!(
+            view.apply(doc(1, "partial", EARLY_A)),
+            Applied::NeedsFullState,
+            "partial before any full state"
+        );
+        assert_eq!(state(view.apply(doc(1, "full", CONFIRMED_A))), "busy");
+        assert_eq!(state(view.apply(doc(2, "partial", EARLY_B))), "ringing");
+        assert_eq!(state(view.apply(doc(3, "partial", ENDED_A))), "ringing");
+        assert_eq!(
+            view.apply(doc(5, "partial", CONFIRMED_A)),
+            Applied::NeedsFullState,
+            "version 4 went missing"
+        );
+        assert_eq!(state(view.apply(doc(6, "full", ""))), "idle");
+    }
+
+    #[test]
+    fn an_empty_notify_means_no_dialogs() {
+        let mut view = DialogView::default();
+        view.apply(doc(1, "full", EARLY_A));
+        assert_eq!(view.apply_empty(), ExtensionState::Idle);
+    }
+}
