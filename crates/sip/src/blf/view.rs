@@ -4,6 +4,11 @@
 //! document not newer than the last one is stale and dropped (NOTIFYs may overtake each
 //! other), a full document replaces everything, a partial one must follow the previous
 //! version directly or the subscriber has missed something and needs full state again.
+//!
+//! One exception: a server that lost its subscription state (a crash between database
+//! writes) may go on counting from a lower version. Overtaken NOTIFYs are stale once or
+//! twice; three stale full documents in a row, each newer than the one before, are taken
+//! as the server's new count.
 
 use super::dialog_info::{DialogEntry, DialogInfo, DialogState, DocumentState, ExtensionState};
 
@@ -12,7 +17,13 @@ use super::dialog_info::{DialogEntry, DialogInfo, DialogState, DocumentState, Ex
 pub struct DialogView {
     version: Option<u64>,
     dialogs: Vec<DialogEntry>,
+    /// Stale full documents in a row, each newer than the one before: the last version
+    /// and how many.
+    stale_run: Option<(u64, u32)>,
 }
+
+/// Stale full documents in a row, counting up, that mean the server counts anew.
+const RESTARTED_COUNT_AFTER: u32 = 3;
 
 /// What applying a document did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +56,21 @@ impl DialogView {
     pub fn apply(&mut self, info: DialogInfo) -> Applied {
         if let Some(have) = self.version {
             if info.version <= have {
-                return Applied::Stale {
-                    have,
-                    got: info.version,
+                let run = match self.stale_run {
+                    Some((last, n)) if info.version > last => n + 1,
+                    _ => 1,
                 };
+                let full = info.state == DocumentState::Full;
+                self.stale_run = full.then_some((info.version, run));
+                if !full || run < RESTARTED_COUNT_AFTER {
+                    return Applied::Stale {
+                        have,
+                        got: info.version,
+                    };
+                }
             }
         }
+        self.stale_run = None;
         match info.state {
             DocumentState::Full => self.dialogs = info.dialogs,
             DocumentState::Partial => {
@@ -149,6 +169,34 @@ mod tests {
             "version 4 went missing"
         );
         assert_eq!(state(view.apply(doc(6, "full", ""))), "idle");
+    }
+
+    #[test]
+    fn a_server_that_counts_again_from_lower_versions_is_followed() {
+        let mut view = DialogView::default();
+        view.apply(doc(40, "full", CONFIRMED_A));
+        // Overtaken NOTIFYs: stale.
+        assert!(matches!(
+            view.apply(doc(38, "full", EARLY_A)),
+            Applied::Stale { .. }
+        ));
+        assert!(matches!(
+            view.apply(doc(39, "full", EARLY_A)),
+            Applied::Stale { .. }
+        ));
+        assert_eq!(state(view.apply(doc(41, "full", ""))), "idle");
+        // The server lost its state and counts from 3: the third document in a row wins.
+        assert!(matches!(
+            view.apply(doc(3, "full", EARLY_A)),
+            Applied::Stale { .. }
+        ));
+        assert!(matches!(
+            view.apply(doc(4, "full", "")),
+            Applied::Stale { .. }
+        ));
+        assert_eq!(state(view.apply(doc(5, "full", CONFIRMED_A))), "busy");
+        assert_eq!(view.version(), Some(5));
+        assert_eq!(state(view.apply(doc(6, "full", EARLY_B))), "ringing");
     }
 
     #[test]
