@@ -110,6 +110,15 @@ pub enum Verb {
         /// Call id from `ctl calls`; the obvious call when left out.
         call: Option<String>,
     },
+    /// Send every key of a call as DTMF, codes included (for a remote menu), or with
+    /// `--off` read keypad codes again.
+    KeysAsDtmf {
+        /// Call id from `ctl calls`; the obvious call when left out.
+        call: Option<String>,
+        /// Read keypad codes again.
+        #[arg(long)]
+        off: bool,
+    },
     /// Transfer a call to a colleague or number: blind, or announced with `--attended` (the
     /// caller waits with music while you talk to the colleague; hang up to hand over).
     Transfer {
@@ -130,6 +139,8 @@ pub enum Verb {
     },
     /// List calls that have not ended.
     Calls,
+    /// Show the busy-lamp panel: each watched colleague's extension, idle, ringing or busy.
+    Blf,
     /// Show the newest calls of the history.
     History {
         /// How many calls to show.

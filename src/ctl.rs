@@ -45,6 +45,14 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
             client.act(call.as_deref(), CallAction::Unmute).await,
             human::call_line,
         ),
+        Verb::KeysAsDtmf { call, off } => {
+            let action = if off {
+                CallAction::KeyCodes
+            } else {
+                CallAction::KeysAsDtmf
+            };
+            out.show(client.act(call.as_deref(), action).await, human::call_line)
+        }
         Verb::Transfer {
             target,
             call,
@@ -66,6 +74,7 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
             out.show(sent, |s| human::keys_sent(&s.keys, s.call.as_deref()))
         }
         Verb::Calls => out.show(client.calls().await, |c| human::calls(c)),
+        Verb::Blf => out.show(client.lamps().await, |l| human::lamps(l)),
         Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
         Verb::Events => events(&client).await,
         Verb::UiUrl => {

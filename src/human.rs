@@ -2,8 +2,8 @@
 //! people. Scripts should use `--json`; this format may change.
 
 use frontdesk_api::{
-    AccountStatus, CallDirection, CallInfo, CallState, HistoryEntry, RegistrationState, Status,
-    UnixMillis,
+    AccountStatus, CallDirection, CallInfo, CallState, HistoryEntry, Lamp, LampState,
+    RegistrationState, Status, UnixMillis,
 };
 
 /// `ctl status`: a summary line and one row per account.
@@ -93,6 +93,36 @@ pub fn calls(calls: &[CallInfo]) -> String {
 }
 
 /// `ctl history`: a table of past calls, newest first.
+/// The busy-lamp panel as a table, for `ctl blf`.
+pub fn lamps(lamps: &[Lamp]) -> String {
+    if lamps.is_empty() {
+        return "no extensions watched (list them in an account's `blf = [...]`)\n".to_owned();
+    }
+    let rows = lamps
+        .iter()
+        .map(|l| {
+            let state = match l.state {
+                LampState::Unknown => "unknown",
+                LampState::Idle => "idle",
+                LampState::Ringing => "ringing",
+                LampState::Busy => "busy",
+            };
+            let detail = match (&l.caller, &l.problem) {
+                (Some(caller), _) => format!("call from {caller}"),
+                (None, Some(problem)) => problem.clone(),
+                (None, None) => String::new(),
+            };
+            vec![
+                l.extension.clone(),
+                state.to_owned(),
+                l.account.clone(),
+                detail,
+            ]
+        })
+        .collect();
+    table(&["EXTENSION", "STATE", "ACCOUNT", "DETAIL"], rows)
+}
+
 pub fn history(entries: &[HistoryEntry]) -> String {
     if entries.is_empty() {
         return "no calls in the history\n".to_owned();
@@ -279,6 +309,7 @@ mod tests {
             on_hold: false,
             held_by_remote: false,
             muted: false,
+            keys_as_dtmf: false,
             linked_call: None,
         };
         assert_eq!(

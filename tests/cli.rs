@@ -233,6 +233,7 @@ fn incoming_call(id: &str, state: CallState) -> CallInfo {
         on_hold: false,
         held_by_remote: false,
         muted: false,
+        keys_as_dtmf: false,
         linked_call: None,
     }
 }
@@ -291,6 +292,16 @@ impl Backend for Scripted {
     }
     async fn keys(&self, _keys: String, call: Option<String>) -> Result<(), ApiError> {
         find(call).map(drop)
+    }
+    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
+        Ok(vec![Lamp {
+            account: "office".into(),
+            extension: "102".into(),
+            state: LampState::Ringing,
+            caller: Some("Ada".into()),
+            problem: None,
+            since: 0,
+        }])
     }
     async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
         Ok(vec![incoming_call("c1", CallState::Incoming)])
@@ -395,6 +406,17 @@ async fn ctl_verbs_print_json_and_text() {
         let output = ctl(&[verb, "c1"]).await.unwrap();
         assert_exit(&output, 0);
     }
+
+    let output = ctl(&["blf"]).await.unwrap();
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(
+        text.contains("102") && text.contains("ringing") && text.contains("call from Ada"),
+        "{text}"
+    );
+    let output = ctl(&["blf", "--json"]).await.unwrap();
+    let lamps: Vec<Lamp> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(lamps[0].state, LampState::Ringing);
 
     let output = ctl(&["decline", "c9"]).await.unwrap();
     assert_exit(&output, 1);

@@ -6,7 +6,8 @@
 
 use crate::Shell;
 use frontdesk_api::{
-    ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Status, TransferRequest,
+    ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Lamp, Status,
+    TransferRequest,
 };
 use tauri::State;
 
@@ -60,6 +61,12 @@ pub async fn transfer(
 #[tauri::command]
 pub async fn keys(shell: State<'_, Shell>, keys: String, call: Option<String>) -> Reply<()> {
     shell.engine.keys(keys, call).await
+}
+
+/// The busy-lamp panel.
+#[tauri::command]
+pub async fn lamps(shell: State<'_, Shell>) -> Reply<Vec<Lamp>> {
+    shell.engine.lamps().await
 }
 
 /// Calls that have not ended.

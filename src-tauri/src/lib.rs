@@ -59,6 +59,7 @@ pub fn run() -> ExitCode {
             commands::transfer,
             commands::keys,
             commands::calls,
+            commands::lamps,
             commands::history,
         ])
         .setup(move |app| setup(app, link))

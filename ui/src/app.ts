@@ -1,6 +1,6 @@
 // The controller: keeps the store in step with the engine (initial read, events, re-reads)
 // and runs the user's actions, turning failures into notices.
-import { ApiFailure, type Backend, type CallAction, type CallInfo, type DialRequest, type Event } from "./api/backend";
+import { ApiFailure, type Backend, type CallAction, type CallInfo, type DialRequest, type Event, type Lamp } from "./api/backend";
 import type { Store } from "./store";
 
 /** How many history rows the page shows. */
@@ -90,6 +90,15 @@ export class App {
       case "notice":
         this.notify(event.message);
         break;
+      case "lamp": {
+        const lamp = event.lamp;
+        const same = (l: Lamp) => l.account === lamp.account && l.extension === lamp.extension;
+        const lamps = this.store.state.lamps.some(same)
+          ? this.store.state.lamps.map((l) => (same(l) ? lamp : l))
+          : [...this.store.state.lamps, lamp];
+        this.store.update({ lamps });
+        break;
+      }
     }
   }
 
@@ -119,9 +128,10 @@ export class App {
   private async refresh(withHistory: boolean): Promise<void> {
     const seq = this.eventSeq;
     try {
-      const [status, calls, history] = await Promise.all([
+      const [status, calls, lamps, history] = await Promise.all([
         this.backend.status(),
         this.backend.calls(),
+        this.backend.lamps(),
         withHistory ? this.backend.history(HISTORY_LIMIT) : Promise.resolve(null),
       ]);
       if (history) this.store.update({ history });
@@ -131,7 +141,7 @@ export class App {
       }
       const live = new Set(calls.map((c) => c.id));
       const received = Object.fromEntries(Object.entries(this.store.state.received).filter(([id]) => live.has(id)));
-      this.store.update({ status, calls, received });
+      this.store.update({ status, calls, lamps, received });
     } catch (error) {
       this.notify(ApiFailure.from(error, "could not read the engine's state").message);
     }

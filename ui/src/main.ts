@@ -10,6 +10,7 @@ import { mountDialpad } from "./views/dialpad";
 import { mountHeader } from "./views/header";
 import { mountHistory } from "./views/history";
 import { mountIncoming } from "./views/incoming";
+import { mountLamps } from "./views/lamps";
 import { mountNotice } from "./views/notice";
 
 async function main(): Promise<void> {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   mountDialpad(app, store);
   mountIncoming(app, store);
   mountCalls(app, store);
+  mountLamps(app, store);
   mountHistory(store);
   await app.start();
   document.body.dataset.ready = "true";

@@ -1,11 +1,13 @@
 // The page's state in one place; views subscribe and re-render from it.
-import type { CallInfo, HistoryEntry, Status } from "./api/backend";
+import type { CallInfo, HistoryEntry, Lamp, Status } from "./api/backend";
 
 export interface State {
   status: Status | null;
   /** Live calls (not ended), oldest first, as `calls` answers. */
   calls: CallInfo[];
   history: HistoryEntry[];
+  /** The busy-lamp panel, in configuration order. */
+  lamps: Lamp[];
   /** Whether the event stream is connected. */
   connected: boolean;
   /** Digits the far end sent, per call id, for display. */
@@ -15,7 +17,7 @@ export interface State {
 type Listener = (state: State, previous: State) => void;
 
 export class Store {
-  private current: State = { status: null, calls: [], history: [], connected: false, received: {} };
+  private current: State = { status: null, calls: [], history: [], lamps: [], connected: false, received: {} };
   private readonly listeners: Listener[] = [];
 
   get state(): State {

@@ -92,6 +92,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<CallInfo, ApiError>;
     /// Keypad input to a call: digits, `*` and `#`.
     async fn keys(&self, keys: String, call: Option<String>) -> Result<(), ApiError>;
+    /// The busy-lamp panel: every watched extension of every account, in configuration order.
+    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError>;
     /// Calls that have not ended, oldest first.
     async fn calls(&self) -> Result<Vec<CallInfo>, ApiError>;
     /// The newest `limit` calls of the history, newest first.

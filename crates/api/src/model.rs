@@ -117,6 +117,8 @@ pub struct CallInfo {
     pub held_by_remote: bool,
     /// Our microphone is muted on this call.
     pub muted: bool,
+    /// Keys go to the far end as DTMF, codes included (`keys_as_dtmf`).
+    pub keys_as_dtmf: bool,
     /// The other call of an announced transfer: on the caller's call, the consultation with
     /// the colleague; on the consultation, the waiting caller.
     pub linked_call: Option<String>,
@@ -175,6 +177,10 @@ pub enum CallAction {
     Mute,
     /// Send our microphone again.
     Unmute,
+    /// Send every key as DTMF, codes included (for a remote menu that wants `*` and `#`).
+    KeysAsDtmf,
+    /// Read keypad codes again (the default).
+    KeyCodes,
 }
 
 impl CallAction {
@@ -189,8 +195,43 @@ impl CallAction {
             CallAction::Resume => "resume",
             CallAction::Mute => "mute",
             CallAction::Unmute => "unmute",
+            CallAction::KeysAsDtmf => "keys_as_dtmf",
+            CallAction::KeyCodes => "key_codes",
         }
     }
+}
+
+/// What a busy lamp shows for a colleague's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum LampState {
+    /// Not known yet, or the server refused or does not answer (see `problem`).
+    Unknown,
+    /// No call.
+    Idle,
+    /// A call rings there and can be picked up (`*8` + extension).
+    Ringing,
+    /// On the phone.
+    Busy,
+}
+
+/// One lamp of the busy-lamp panel, as listed by `ctl blf`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Lamp {
+    /// The account whose server is watched.
+    pub account: String,
+    /// The colleague's extension as configured (`blf = [...]`).
+    pub extension: String,
+    /// What the lamp shows.
+    pub state: LampState,
+    /// Who is calling, while it rings (display name or number).
+    pub caller: Option<String>,
+    /// Why the lamp is unknown, in words a user can act on.
+    pub problem: Option<String>,
+    /// When the state last changed.
+    pub since: UnixMillis,
 }
 
 /// What `ctl transfer` asks for.
@@ -228,6 +269,11 @@ pub enum Event {
     Call {
         /// The call after the change.
         call: CallInfo,
+    },
+    /// A busy lamp changed.
+    Lamp {
+        /// The lamp after the change.
+        lamp: Lamp,
     },
     /// The far end sent a keypad digit.
     Dtmf {

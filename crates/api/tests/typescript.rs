@@ -42,6 +42,8 @@ fn render() -> String {
         decl::<HistoryEntry>(&cfg),
         decl::<DialRequest>(&cfg),
         decl::<TransferRequest>(&cfg),
+        decl::<LampState>(&cfg),
+        decl::<Lamp>(&cfg),
         decl::<Event>(&cfg),
         decl::<ErrorKind>(&cfg),
         decl::<ApiError>(&cfg),

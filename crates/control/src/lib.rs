@@ -36,6 +36,7 @@
 //! | `POST /api/v1/calls/{id}/transfer` | `TransferRequest` | `CallInfo` before the transfer |
 //! | `POST /api/v1/calls/{id}/keys` | `{"keys":"*123#"}` | 204 |
 //! | `POST /api/v1/answer`, `/hangup`, `/keys` | as above | as above, for the obvious call |
+//! | `GET /api/v1/blf` | | `[Lamp]`, the busy-lamp panel in configuration order |
 //! | `GET /api/v1/history?limit=N` | | `[HistoryEntry]`, newest first, N defaults to 20 |
 //! | `GET /api/v1/events` | | Server-Sent Events, each `data:` one JSON `Event` |
 //! | `GET /api/v1/events/ws` | | WebSocket, each text message one JSON `Event` |

@@ -50,6 +50,7 @@ fn call(id: &str, state: CallState) -> CallInfo {
         on_hold: false,
         held_by_remote: false,
         muted: false,
+        keys_as_dtmf: false,
         linked_call: None,
     }
 }
@@ -128,6 +129,16 @@ impl Backend for Fake {
                 "`{keys}` is not keypad input"
             )))
         }
+    }
+    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
+        Ok(vec![Lamp {
+            account: "office".into(),
+            extension: "102".into(),
+            state: LampState::Ringing,
+            caller: Some("Ada".into()),
+            problem: None,
+            since: 0,
+        }])
     }
     async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
         self.record("calls".into());

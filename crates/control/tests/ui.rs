@@ -34,6 +34,16 @@ impl Backend for StatusOnly {
     async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {
         Err(ApiError::internal("not part of this test"))
     }
+    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
+        Ok(vec![Lamp {
+            account: "office".into(),
+            extension: "102".into(),
+            state: LampState::Ringing,
+            caller: Some("Ada".into()),
+            problem: None,
+            since: 0,
+        }])
+    }
     async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
         Ok(vec![])
     }

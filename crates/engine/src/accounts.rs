@@ -97,6 +97,23 @@ impl Accounts {
 }
 
 impl Account {
+    /// The account's password from the keyring or its environment variable, if any; the
+    /// keyring is asked off the async threads (D-Bus may be slow).
+    pub(crate) async fn password(&self) -> Option<String> {
+        let config = self.config.clone();
+        let found =
+            tokio::task::spawn_blocking(move || frontdesk_config::secrets::get_password(&config))
+                .await;
+        match found {
+            Ok(Ok(password)) => password.map(|p| p.expose().to_string()),
+            Ok(Err(e)) => {
+                tracing::warn!(account = %self.config.name, "no password available: {e}");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
     pub(crate) fn status(&self) -> AccountStatus {
         self.status.lock().expect("account status lock").clone()
     }
@@ -143,17 +160,7 @@ impl Account {
 
 /// Looks up the password, starts the registration and mirrors its state into events.
 async fn register(account: Arc<Account>, engine: Weak<Engine>) {
-    let config = account.config.clone();
-    let password =
-        tokio::task::spawn_blocking(move || frontdesk_config::secrets::get_password(&config)).await;
-    let password = match password {
-        Ok(Ok(password)) => password.map(|p| p.expose().to_string()),
-        Ok(Err(e)) => {
-            tracing::warn!(account = %account.config.name, "no password available: {e}");
-            None
-        }
-        Err(_) => None,
-    };
+    let password = account.password().await;
     let Some(stack) = engine.upgrade().map(|e| e.stack.clone()) else {
         return;
     };

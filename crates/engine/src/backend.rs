@@ -57,6 +57,21 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Holds every answered call we are talking on, except `keep`: one conversation at a
+    /// time, the others wait with music.
+    fn hold_others(&self, keep: u64) {
+        for other in self.calls.list() {
+            let number = crate::desk::call_number(&other);
+            if number != keep && other.state == CallState::Active && !other.on_hold {
+                if let Some((_, handle)) = self.calls.get(number) {
+                    let _ = handle.send(CallCommand::Hold);
+                }
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Backend for Engine {
     async fn status(&self) -> Result<Status, ApiError> {
@@ -90,7 +105,12 @@ impl Backend for Engine {
         let number = crate::desk::call_number(&info);
         let needs_answer = matches!(
             action,
-            CallAction::Hold | CallAction::Resume | CallAction::Mute | CallAction::Unmute
+            CallAction::Hold
+                | CallAction::Resume
+                | CallAction::Mute
+                | CallAction::Unmute
+                | CallAction::KeysAsDtmf
+                | CallAction::KeyCodes
         );
         if needs_answer && info.state != CallState::Active {
             return Err(ApiError::conflict(format!(
@@ -98,6 +118,10 @@ impl Backend for Engine {
                 info.id,
                 action.as_str()
             )));
+        }
+        if matches!(action, CallAction::Answer | CallAction::Resume) {
+            // Call waiting: taking a call (or going back to one) holds the one we talk to.
+            self.hold_others(number);
         }
         let command = match action {
             CallAction::Answer => CallCommand::Answer,
@@ -108,6 +132,12 @@ impl Backend for Engine {
             CallAction::Busy => CallCommand::Decline(486),
             CallAction::Hold => CallCommand::Hold,
             CallAction::Resume => CallCommand::Resume,
+            CallAction::KeysAsDtmf | CallAction::KeyCodes => {
+                let on = action == CallAction::KeysAsDtmf;
+                self.desk_keys_as_dtmf(number, on);
+                self.calls.change(self, number, |c| c.keys_as_dtmf = on);
+                return Ok(info);
+            }
             CallAction::Mute | CallAction::Unmute => {
                 let muted = action == CallAction::Mute;
                 self.calls.change(self, number, |c| c.muted = muted);
@@ -169,6 +199,10 @@ impl Backend for Engine {
                 .map_err(|e| ApiError::conflict(e.to_string()))?;
         }
         Ok(())
+    }
+
+    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
+        Ok(self.panel.lamps())
     }
 
     async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {

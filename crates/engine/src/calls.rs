@@ -197,6 +197,7 @@ pub(crate) async fn track(
         on_hold: false,
         held_by_remote: false,
         muted: false,
+        keys_as_dtmf: false,
         linked_call: None,
     };
     let handle = start(tx);

@@ -155,6 +155,15 @@ impl Engine {
         }
     }
 
+    /// The per-call switch: every key goes out as DTMF (`on`), or codes are read again.
+    pub(crate) fn desk_keys_as_dtmf(&self, number: u64, on: bool) {
+        if let Some(route) = self.desk.route(number) {
+            self.desk_input(route.caller, |c, now| {
+                c.machine.set_send_keys_as_dtmf(now, on)
+            });
+        }
+    }
+
     /// The user hangs up `number`. With a transfer going on this may complete it (hanging up
     /// the consultation hands the caller over). Returns `false` when the desk has nothing to
     /// say and the call should simply be hung up.

@@ -29,6 +29,8 @@ pub(crate) struct Extras {
     pub(crate) referred_by: Option<String>,
     /// The call whose far end asked for this one (REFER): it hears how this call goes.
     pub(crate) progress_to: Option<u64>,
+    /// Dial the target as it is, without reading keypad codes (`*8` pickup) in it.
+    pub(crate) literal: bool,
 }
 
 impl Engine {
@@ -51,6 +53,11 @@ impl Engine {
             })?),
             None => self.accounts.default_for_dialing(),
         };
+        if let (Some(account), false) = (account, extras.literal) {
+            if let Some(call) = self.pickup(account, &request.target).await? {
+                return Ok(call);
+            }
+        }
         let origin = match account {
             Some(account) => from_account(account, &request.target).await?,
             None => direct(self.stack.listen_addr(), &request.target)?,
@@ -91,14 +98,8 @@ async fn from_account(account: &Account, target: &str) -> Result<Origin, ApiErro
         Some(name) => NameAddr::new(name.clone(), aor),
         None => NameAddr::uri(aor),
     };
-    let config = account.config.clone();
-    // The keyring may be slow (D-Bus); a missing password only matters if the server asks.
-    let password =
-        tokio::task::spawn_blocking(move || frontdesk_config::secrets::get_password(&config))
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .flatten();
+    // A missing password only matters if the server asks.
+    let password = account.password().await;
     Ok(Origin {
         account: Some(spec.name.clone()),
         call: OutgoingCall {
@@ -106,11 +107,7 @@ async fn from_account(account: &Account, target: &str) -> Result<Origin, ApiErro
             contact_user: spec.user.clone(),
             contact_transport: spec.transport.uri_param(),
             target,
-            auth: Authenticator::new(
-                &spec.name,
-                spec.auth_user(),
-                password.as_ref().map(|p| p.expose()),
-            ),
+            auth: Authenticator::new(&spec.name, spec.auth_user(), password.as_deref()),
             replaces: None,
             referred_by: None,
         },

@@ -94,7 +94,9 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
             Ok(old) => Some(old),
             Err(status) => {
                 tracing::info!(source = %invite.source(), "refusing an INVITE with Replaces: {status}");
-                invite.reject(frontdesk_sip::call::StatusCode::from(status)).await;
+                invite
+                    .reject(frontdesk_sip::call::StatusCode::from(status))
+                    .await;
                 return;
             }
         },

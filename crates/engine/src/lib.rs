@@ -9,6 +9,7 @@ mod desk;
 mod dial;
 mod history;
 mod incoming;
+mod panel;
 mod transferee;
 
 use accounts::Accounts;
@@ -31,6 +32,7 @@ pub struct Engine {
     events: broadcast::Sender<Event>,
     hold_music: Option<Arc<frontdesk_media::HoldMusic>>,
     desk: desk::Desk,
+    panel: panel::Panel,
 }
 
 impl Engine {
@@ -74,6 +76,7 @@ impl Engine {
             me: me.clone(),
             calls: Calls::default(),
             desk: desk::Desk::default(),
+            panel: panel::Panel::default(),
             accounts,
             stack,
             history,
@@ -82,6 +85,7 @@ impl Engine {
             config,
         });
         engine.accounts.start(&engine);
+        engine.start_panel();
         incoming::spawn_listener(&engine);
         Ok(engine)
     }
@@ -89,6 +93,7 @@ impl Engine {
     /// Hangs up every call and removes every registration, then returns.
     pub async fn shutdown(&self) {
         self.calls.hang_up_all().await;
+        self.stop_panel().await;
         self.accounts.stop().await;
     }
 

@@ -36,6 +36,7 @@ impl Engine {
             replaces,
             referred_by,
             progress_to: Some(number),
+            literal: true,
         };
         if let Err(e) = self.dial_with(request, extras).await {
             self.emit(Event::Notice {

@@ -46,52 +46,7 @@ pub struct ToneReport {
 /// Reads a 16-bit or float WAV (channels are averaged) and measures the
 /// energy at `freq` (Goertzel over 20 ms blocks) against the total energy.
 pub fn analyze(path: impl AsRef<Path>, freq: f64) -> Result<ToneReport> {
-    let path = path.as_ref();
-    let wav_err = |source| Error::Wav {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut r = hound::WavReader::open(path).map_err(wav_err)?;
-    let spec = r.spec();
-    let raw: Vec<f64> = match spec.sample_format {
-        hound::SampleFormat::Int => {
-            let scale = (1i64 << (spec.bits_per_sample - 1)) as f64;
-            r.samples::<i32>()
-                .map(|s| s.map(|v| v as f64 / scale))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(wav_err)?
-        }
-        hound::SampleFormat::Float => r
-            .samples::<f32>()
-            .map(|s| s.map(f64::from))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(wav_err)?,
-    };
-    let ch = spec.channels.max(1) as usize;
-    let mono: Vec<f64> = raw
-        .chunks(ch)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect();
-    let rate = spec.sample_rate;
-    let block = (rate as usize / 50).max(1);
-    let (mut tone, mut total) = (0.0, 0.0);
-    for b in mono.chunks(block).filter(|b| b.len() == block) {
-        tone += goertzel_power(b, freq, rate as f64);
-        total += b.iter().map(|x| x * x).sum::<f64>();
-    }
-    let ratio = if total > 0.0 { tone / total } else { 0.0 };
-    let rms = if mono.is_empty() {
-        0.0
-    } else {
-        (mono.iter().map(|x| x * x).sum::<f64>() / mono.len() as f64).sqrt()
-    };
-    Ok(ToneReport {
-        freq,
-        ratio,
-        rms,
-        secs: mono.len() as f64 / rate as f64,
-        rate,
-    })
+    analyze_window(path, &[freq], 0.0, f64::MAX)
 }
 
 /// Like [`analyze`], for the part of the WAV between `from` and `to` seconds, and for the
@@ -102,35 +57,9 @@ pub fn analyze_window(
     from: f64,
     to: f64,
 ) -> Result<ToneReport> {
-    let path = path.as_ref();
-    let wav_err = |source| Error::Wav {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut r = hound::WavReader::open(path).map_err(wav_err)?;
-    let spec = r.spec();
-    let raw: Vec<f64> = match spec.sample_format {
-        hound::SampleFormat::Int => {
-            let scale = (1i64 << (spec.bits_per_sample - 1)) as f64;
-            r.samples::<i32>()
-                .map(|s| s.map(|v| v as f64 / scale))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(wav_err)?
-        }
-        hound::SampleFormat::Float => r
-            .samples::<f32>()
-            .map(|s| s.map(f64::from))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(wav_err)?,
-    };
-    let ch = spec.channels.max(1) as usize;
-    let rate = spec.sample_rate;
-    let mono: Vec<f64> = raw
-        .chunks(ch)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect();
+    let (mono, rate) = read_mono(path.as_ref())?;
     let start = ((from.max(0.0) * rate as f64) as usize).min(mono.len());
-    let end = ((to.max(from) * rate as f64) as usize).min(mono.len());
+    let end = ((to.max(from) * rate as f64).min(mono.len() as f64) as usize).max(start);
     let window = &mono[start..end];
     let block = (rate as usize / 50).max(1);
     let (mut tone, mut total) = (0.0, 0.0);
@@ -152,6 +81,36 @@ pub fn analyze_window(
         secs: window.len() as f64 / rate as f64,
         rate,
     })
+}
+
+/// A 16-bit or float WAV as mono samples in [-1, 1] (channels averaged) and its rate.
+fn read_mono(path: &Path) -> Result<(Vec<f64>, u32)> {
+    let wav_err = |source| Error::Wav {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut r = hound::WavReader::open(path).map_err(wav_err)?;
+    let spec = r.spec();
+    let raw: Vec<f64> = match spec.sample_format {
+        hound::SampleFormat::Int => {
+            let scale = (1i64 << (spec.bits_per_sample - 1)) as f64;
+            r.samples::<i32>()
+                .map(|s| s.map(|v| v as f64 / scale))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(wav_err)?
+        }
+        hound::SampleFormat::Float => r
+            .samples::<f32>()
+            .map(|s| s.map(f64::from))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(wav_err)?,
+    };
+    let ch = spec.channels.max(1) as usize;
+    let mono = raw
+        .chunks(ch)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    Ok((mono, spec.sample_rate))
 }
 
 /// Energy of `x` at `freq`, scaled so that a pure sine at `freq` gives

@@ -8,6 +8,7 @@ import type {
   ErrorKind,
   Event,
   HistoryEntry,
+  Lamp,
   Status,
   TransferRequest,
 } from "./generated";
@@ -30,6 +31,7 @@ export interface Backend {
   transfer(call: string | null, request: TransferRequest): Promise<CallInfo>;
   keys(keys: string, call: string | null): Promise<void>;
   calls(): Promise<CallInfo[]>;
+  lamps(): Promise<Lamp[]>;
   history(limit: number): Promise<HistoryEntry[]>;
   /**
    * Delivers every engine event until the returned function is called. A reconnect reports

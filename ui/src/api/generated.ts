@@ -132,6 +132,10 @@ held_by_remote: boolean,
  */
 muted: boolean, 
 /**
+ * Keys go to the far end as DTMF, codes included (`keys_as_dtmf`).
+ */
+keys_as_dtmf: boolean, 
+/**
  * The other call of an announced transfer: on the caller's call, the consultation with
  * the colleague; on the consultation, the waiting caller.
  */
@@ -143,7 +147,7 @@ linked_call: string | null, };
  * One enum rather than one API method per button, so every face (HTTP, CLI, desktop IPC)
  * offers the same set and a new action is added in one place.
  */
-export type CallAction = "answer" | "hangup" | "decline" | "busy" | "hold" | "resume" | "mute" | "unmute";
+export type CallAction = "answer" | "hangup" | "decline" | "busy" | "hold" | "resume" | "mute" | "unmute" | "keys_as_dtmf" | "key_codes";
 
 /**
  * One row of the call history, as listed by `ctl history`.
@@ -222,6 +226,40 @@ target: string,
 attended: boolean, };
 
 /**
+ * What a busy lamp shows for a colleague's extension.
+ */
+export type LampState = "unknown" | "idle" | "ringing" | "busy";
+
+/**
+ * One lamp of the busy-lamp panel, as listed by `ctl blf`.
+ */
+export type Lamp = { 
+/**
+ * The account whose server is watched.
+ */
+account: string, 
+/**
+ * The colleague's extension as configured (`blf = [...]`).
+ */
+extension: string, 
+/**
+ * What the lamp shows.
+ */
+state: LampState, 
+/**
+ * Who is calling, while it rings (display name or number).
+ */
+caller: string | null, 
+/**
+ * Why the lamp is unknown, in words a user can act on.
+ */
+problem: string | null, 
+/**
+ * When the state last changed.
+ */
+since: number, };
+
+/**
  * Something that happened in the engine, pushed to `ctl events` and the UI.
  */
 export type Event = { "type": "account", 
@@ -232,7 +270,11 @@ account: AccountStatus, } | { "type": "call",
 /**
  * The call after the change.
  */
-call: CallInfo, } | { "type": "dtmf", 
+call: CallInfo, } | { "type": "lamp", 
+/**
+ * The lamp after the change.
+ */
+lamp: Lamp, } | { "type": "dtmf", 
 /**
  * The call it arrived on.
  */

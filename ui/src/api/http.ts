@@ -1,7 +1,7 @@
 // The daemon's control API, for the page the daemon serves itself (same origin).
 // Requests carry `Authorization: Bearer`; the WebSocket, which cannot set headers, `?token=`.
 import { ApiFailure, isApiError, type Backend, type ConnectionListener } from "./backend";
-import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status, TransferRequest } from "./generated";
+import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest } from "./generated";
 
 /** Reconnect delays for the event socket: quick at first, then every few seconds. */
 const RECONNECT_MS = [250, 500, 1000, 2000, 4000];
@@ -36,6 +36,9 @@ export class HttpBackend implements Backend {
   }
   async keys(keys: string, call: string | null): Promise<void> {
     await this.request("POST", `calls/${callPath(call)}/keys`, { keys });
+  }
+  lamps(): Promise<Lamp[]> {
+    return this.request("GET", "blf");
   }
   calls(): Promise<CallInfo[]> {
     return this.request("GET", "calls");

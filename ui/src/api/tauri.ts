@@ -3,7 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { ApiFailure, type Backend, type ConnectionListener } from "./backend";
-import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status, TransferRequest } from "./generated";
+import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest } from "./generated";
 
 export const EVENT_NAME = "frontdesk://event";
 
@@ -30,6 +30,9 @@ export class TauriBackend implements Backend {
   }
   keys(keys: string, callId: string | null): Promise<void> {
     return call("keys", { keys, call: callId });
+  }
+  lamps(): Promise<Lamp[]> {
+    return call("lamps");
   }
   calls(): Promise<CallInfo[]> {
     return call("calls");

@@ -55,6 +55,7 @@ class CallRow {
   private readonly transferTarget: HTMLInputElement;
   private readonly flags = h("span", { class: "call-flags" });
   private readonly pad: HTMLElement;
+  private readonly rawKeys: HTMLInputElement;
 
   constructor(app: App, id: string) {
     this.answer = h("button", { type: "button", class: "answer", onclick: () => this.act(() => app.answer(id)) }, "Answer");
@@ -101,9 +102,15 @@ class CallRow {
         onclick: () => transfer(true),
       }, "Announce"),
     );
+    this.rawKeys = h("input", {
+      type: "checkbox",
+      class: "keys-as-dtmf",
+      onchange: () => void app.act(id, this.rawKeys.checked ? "keys_as_dtmf" : "key_codes"),
+    });
     this.pad = h(
       "div",
       { class: "call-pad", hidden: true },
+      h("label", { class: "keys-as-dtmf-label", title: "Send * and # codes to the far end too" }, this.rawKeys, " Send all keys as tones"),
       keyGrid("data-dtmf", (key) => void app.keys(key, id), "keypad keypad-small"),
       this.received,
     );
@@ -141,6 +148,7 @@ class CallRow {
     this.hold.classList.toggle("on", call.on_hold);
     this.mute.textContent = call.muted ? "Unmute" : "Mute";
     this.mute.classList.toggle("on", call.muted);
+    this.rawKeys.checked = call.keys_as_dtmf;
     this.element.dataset.hold = call.on_hold ? "local" : call.held_by_remote ? "remote" : "";
     this.element.dataset.muted = String(call.muted);
     this.flags.textContent = [

@@ -9,7 +9,7 @@ mod sse;
 use crate::files;
 use crate::server::CURRENT_CALL;
 use frontdesk_api::{
-    ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Status, TransferRequest,
+    ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest,
 };
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
@@ -179,6 +179,11 @@ impl ControlClient {
         } else {
             Err(decode_error(status, &bytes))
         }
+    }
+
+    /// The busy-lamp panel.
+    pub async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
+        self.json(Method::GET, "/blf", None).await
     }
 
     /// Calls that have not ended, oldest first.

@@ -169,6 +169,7 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
         .route("/hangup", post(routes::hangup))
         .route("/keys", post(routes::keys))
         .route("/history", get(routes::history))
+        .route("/blf", get(routes::lamps))
         .route("/events", get(events::sse))
         .route("/events/ws", get(events::websocket));
     let app = Router::new()

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
 use frontdesk_api::{
-    ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Status, TransferRequest,
+    ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Lamp, Status, TransferRequest,
 };
 use serde::Deserialize;
 
@@ -46,6 +46,10 @@ pub(crate) async fn dial(
     ))
 }
 
+pub(crate) async fn lamps(State(state): State<AppState>) -> ApiResult<Json<Vec<Lamp>>> {
+    Ok(Json(state.backend.lamps().await?))
+}
+
 pub(crate) async fn calls(State(state): State<AppState>) -> ApiResult<Json<Vec<CallInfo>>> {
     Ok(Json(state.backend.calls().await?))
 }
@@ -82,7 +86,7 @@ fn parse_action(name: &str) -> Result<CallAction, ApiError> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
         ApiError::not_found(format!(
             "no call action `{name}`; there are answer, hangup, decline, busy, hold, resume, \
-             mute, unmute, transfer and keys"
+             mute, unmute, keys_as_dtmf, key_codes, transfer and keys"
         ))
     })
 }

@@ -32,6 +32,8 @@ pub struct Setup<'a> {
     pub keepalive_seconds: u32,
     /// With transport "tls": trust the Kamailio's test CA.
     pub trust_test_ca: bool,
+    /// More keys for the account, e.g. `blf = ["102"]`.
+    pub account_extra: &'a str,
 }
 
 impl Default for Setup<'_> {
@@ -45,6 +47,7 @@ impl Default for Setup<'_> {
             play: None,
             keepalive_seconds: 30,
             trust_test_ca: true,
+            account_extra: "",
         }
     }
 }
@@ -89,6 +92,8 @@ impl Frontdesk {
                 setup.keepalive_seconds,
                 codecs.join(", ")
             );
+            toml += setup.account_extra;
+            toml += "\n";
             if let (Some(certs), true) = (k.certificates(), setup.trust_test_ca) {
                 toml += &format!("tls_ca_file = \"{}\"\n", certs.ca.display());
             }
@@ -144,6 +149,24 @@ impl Frontdesk {
                     return call;
                 }
             }
+        }
+    }
+
+    /// Waits until the live call `id` satisfies `pick`, polling the engine's call list, so
+    /// events consumed by an earlier wait do not matter. Only for live calls; ended ones
+    /// leave the list (use [`Frontdesk::wait_state`] for those).
+    pub async fn wait_live(&mut self, id: &str, pick: impl Fn(&CallInfo) -> bool) -> CallInfo {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let calls = self.engine.calls().await.unwrap();
+            if let Some(call) = calls.iter().find(|c| c.id == id && pick(c)) {
+                return call.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "call {id} never got there: {calls:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
