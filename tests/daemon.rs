@@ -267,3 +267,85 @@ async fn a_password_stored_in_the_keyring_is_used_for_registration() {
         "the password leaked"
     );
 }
+
+#[tokio::test]
+async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
+    let k = Kamailio::start(KamailioOptions {
+        presence: true,
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let user = "7320";
+    let password = Kamailio::password_for(user);
+    let daemon = Daemon::start(
+        &format!(
+            "{}blf = [\"203\"]\n",
+            account(&k, user, Some("OFFICE_PASSWORD"))
+        ),
+        &[("OFFICE_PASSWORD", &password)],
+    )
+    .await;
+    daemon.wait_for(&["status"], registered).await;
+    daemon
+        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "idle")
+        .await;
+
+    let scratch = tempfile::tempdir().unwrap();
+    let phone = |user: &str, hz: f64, auto_answer: bool| {
+        let mut options = BaresipOptions::new(user);
+        options.registrar = Some(k.addr());
+        options.codecs = vec!["PCMU".into()];
+        options.auto_answer = auto_answer;
+        options.record = true;
+        let wav = scratch.path().join(format!("{user}.wav"));
+        tone_wav(&wav, hz, 30.0, 8000).unwrap();
+        options.play_wav = Some(wav);
+        options
+    };
+    let mut caller = Baresip::start(phone("201", 1000.0, false)).await.unwrap();
+    caller.wait_registered(WAIT).await.unwrap();
+    let mut colleague = Baresip::start(phone("203", 600.0, true)).await.unwrap();
+    colleague.wait_registered(WAIT).await.unwrap();
+
+    // The caller rings; we answer, hold (music) and take them back, all with ctl.
+    caller.dial(&k.aor(user)).await.unwrap();
+    let calls = daemon
+        .wait_for(&["calls"], |calls| calls[0]["state"] == "incoming")
+        .await;
+    let id = calls[0]["id"].as_str().unwrap().to_string();
+    daemon.ctl(&["answer", &id]).await;
+    caller
+        .wait_event(CallEvent::Established, WAIT)
+        .await
+        .unwrap();
+    daemon.ctl(&["hold", &id]).await;
+    daemon
+        .wait_for(&["calls"], |calls| calls[0]["on_hold"] == true)
+        .await;
+    daemon.ctl(&["resume", &id]).await;
+    daemon
+        .wait_for(&["calls"], |calls| calls[0]["on_hold"] == false)
+        .await;
+
+    // `##203#` hands the caller to the colleague; the lamp shows 203 busy, then idle.
+    daemon.ctl(&["keys", "##203#", &id]).await;
+    colleague
+        .wait_event(CallEvent::Established, WAIT)
+        .await
+        .unwrap();
+    daemon
+        .wait_for(&["history"], |h| h[0]["end_reason"] == "transferred")
+        .await;
+    daemon
+        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "busy")
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    caller.hangup().await.unwrap();
+    colleague.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    daemon
+        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "idle")
+        .await;
+    assert_contains_tone(colleague.last_recording(WAIT).await.unwrap(), 1000.0);
+    daemon.stop().await;
+}
