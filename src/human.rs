@@ -47,7 +47,7 @@ pub fn call_line(call: &CallInfo) -> String {
         call.id,
         direction(call.direction),
         call_state(call.state),
-        remote(&call.remote_number, call.remote_name.as_deref()),
+        remote(&call.remote_display, call.remote_name.as_deref()),
     );
     if let Some(account) = &call.account {
         line.push_str(&format!(" via {account}"));
@@ -71,7 +71,7 @@ pub fn calls(calls: &[CallInfo]) -> String {
                 c.id.clone(),
                 direction(c.direction).to_owned(),
                 call_state(c.state).to_owned(),
-                remote(&c.remote_number, c.remote_name.as_deref()),
+                remote(&c.remote_display, c.remote_name.as_deref()),
                 c.account.clone().unwrap_or_else(|| "-".into()),
                 c.codec.clone().unwrap_or_else(|| "-".into()),
                 utc(c.started_at),
@@ -133,7 +133,7 @@ pub fn history(entries: &[HistoryEntry]) -> String {
             vec![
                 utc(h.started_at),
                 direction(h.direction).to_owned(),
-                remote(&h.remote_number, h.remote_name.as_deref()),
+                remote(&h.remote_display, h.remote_name.as_deref()),
                 h.account.clone().unwrap_or_else(|| "-".into()),
                 duration(h.duration_seconds),
                 h.end_reason.clone().unwrap_or_else(|| "-".into()),
@@ -300,6 +300,7 @@ mod tests {
             state: CallState::Ended,
             remote_uri: "sip:200@pbx".into(),
             remote_number: "200".into(),
+            remote_display: "200".into(),
             remote_name: Some("Ada".into()),
             codec: None,
             started_at: 0,

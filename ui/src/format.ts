@@ -1,14 +1,14 @@
 // How values read to a receptionist: names before numbers, short times, plain-word outcomes.
 import type { CallInfo, CallState, HistoryEntry, RegistrationState } from "./api/backend";
 
-export function who(party: Pick<CallInfo, "remote_name" | "remote_number" | "remote_uri">): string {
-  return party.remote_name?.trim() || party.remote_number || party.remote_uri;
+export function who(party: Pick<CallInfo, "remote_name" | "remote_display" | "remote_uri">): string {
+  return party.remote_name?.trim() || party.remote_display || party.remote_uri;
 }
 
 /** The secondary line under a name: the number when it adds something, else the address. */
-export function detail(party: Pick<CallInfo, "remote_name" | "remote_number" | "remote_uri">): string {
+export function detail(party: Pick<CallInfo, "remote_name" | "remote_display" | "remote_uri">): string {
   const name = party.remote_name?.trim();
-  if (name && party.remote_number && party.remote_number !== name) return party.remote_number;
+  if (name && party.remote_display && party.remote_display !== name) return party.remote_display;
   return party.remote_uri;
 }
 

@@ -98,6 +98,10 @@ pub struct CallInfo {
     pub remote_uri: String,
     /// The user part of the far end's URI (extension or number).
     pub remote_number: String,
+    /// `remote_number` as a person reads it, from the account's dial plan: national format
+    /// for numbers at home (`030 123456`), international abroad (`+44 20 7946 0958`),
+    /// extensions as they are.
+    pub remote_display: String,
     /// The far end's display name, when it sent one.
     pub remote_name: Option<String>,
     /// Negotiated audio codec, once known (e.g. `opus`, `PCMU`).
@@ -138,6 +142,8 @@ pub struct HistoryEntry {
     pub remote_uri: String,
     /// The user part of the far end's URI.
     pub remote_number: String,
+    /// `remote_number` as a person reads it (see [`CallInfo::remote_display`]).
+    pub remote_display: String,
     /// The far end's display name, when known.
     pub remote_name: Option<String>,
     /// When the call was created.

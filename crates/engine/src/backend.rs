@@ -12,6 +12,14 @@ use std::sync::Arc;
 const BUILT_IN_HOLD_MUSIC: &[u8] = include_bytes!("../../../assets/hold-music.wav");
 
 impl Engine {
+    /// A number as a person reads it, by the account's dial plan (as it is without one).
+    pub(crate) fn display_number(&self, account: Option<&str>, number: &str) -> String {
+        match account.and_then(|name| self.accounts.by_name(name)) {
+            Some(account) if !number.is_empty() => account.dial_plan.display(number),
+            _ => number.to_string(),
+        }
+    }
+
     /// What a new call needs: the stack, codecs, audio, hold music and DTMF mode.
     pub(crate) fn call_setup(&self, number: u64, codecs: Vec<Codec>, dtmf: DtmfMode) -> CallSetup {
         CallSetup {
@@ -210,7 +218,12 @@ impl Backend for Engine {
     }
 
     async fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ApiError> {
-        self.history.list(limit).await.map_err(ApiError::internal)
+        let mut entries = self.history.list(limit).await.map_err(ApiError::internal)?;
+        for entry in &mut entries {
+            entry.remote_display =
+                self.display_number(entry.account.as_deref(), &entry.remote_number);
+        }
+        Ok(entries)
     }
 
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {

@@ -188,6 +188,7 @@ pub(crate) async fn track(
         state: initial,
         remote_uri: party.remote_uri.clone(),
         remote_number: party.remote_number.clone(),
+        remote_display: engine.display_number(party.account.as_deref(), &party.remote_number),
         remote_name: party.remote_name.clone(),
         codec: None,
         started_at,

@@ -85,6 +85,7 @@ impl History {
                 },
                 account: r.account,
                 remote_uri: r.remote_uri,
+                remote_display: r.remote_number.clone(),
                 remote_number: r.remote_number,
                 remote_name: r.remote_display_name,
                 started_at: r.started_at.as_millis(),

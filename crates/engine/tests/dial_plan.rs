@@ -31,14 +31,14 @@ const BUSY_UAS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 
 #[tokio::test]
 async fn numbers_are_dialled_the_way_the_pbx_expects() {
-    // (typed, Request-URI user part the PBX must see)
+    // (typed, Request-URI user part the PBX must see, how the call shows the number)
     let cases = [
-        ("+49 30 123456", "0030123456"),
-        ("0151 1234 5678", "0015112345678"),
-        ("+44 20 7946 0958", "000442079460958"),
-        ("tel:+49-30-123456", "0030123456"),
-        ("1 02", "102"),
-        ("#31#102", "%2331%23102"),
+        ("+49 30 123456", "0030123456", "030 123456"),
+        ("0151 1234 5678", "0015112345678", "01511 2345678"),
+        ("+44 20 7946 0958", "000442079460958", "+44 20 7946 0958"),
+        ("tel:+49-30-123456", "0030123456", "030 123456"),
+        ("1 02", "102", "102"),
+        ("#31#102", "%2331%23102", "#31#102"),
     ];
     let calls = cases.len().to_string();
     let sipp = Sipp::spawn(BUSY_UAS, &["-m", &calls]).unwrap();
@@ -56,7 +56,7 @@ async fn numbers_are_dialled_the_way_the_pbx_expects() {
         .unwrap();
     let mut events = engine.subscribe();
 
-    for (typed, user) in cases {
+    for (typed, user, shown) in cases {
         let call = engine
             .dial(DialRequest {
                 target: typed.into(),
@@ -69,6 +69,7 @@ async fn numbers_are_dialled_the_way_the_pbx_expects() {
             format!("sip:{user}@{}", sipp.addr()),
             "{typed}"
         );
+        assert_eq!(call.remote_display, shown, "{typed}");
         let deadline = tokio::time::Instant::now() + WAIT;
         let ended = loop {
             let event = tokio::time::timeout_at(deadline, events.recv())
@@ -92,7 +93,7 @@ async fn numbers_are_dialled_the_way_the_pbx_expects() {
         .filter_map(|line| line.trim().strip_prefix("INVITE sip:"))
         .filter_map(|rest| rest.split('@').next())
         .collect();
-    let expected: Vec<&str> = cases.iter().map(|(_, user)| *user).collect();
+    let expected: Vec<&str> = cases.iter().map(|(_, user, _)| *user).collect();
     assert_eq!(seen, expected, "Request-URIs sipp received");
     engine.shutdown().await;
 }

@@ -95,6 +95,12 @@ remote_uri: string,
  */
 remote_number: string, 
 /**
+ * `remote_number` as a person reads it, from the account's dial plan: national format
+ * for numbers at home (`030 123456`), international abroad (`+44 20 7946 0958`),
+ * extensions as they are.
+ */
+remote_display: string, 
+/**
  * The far end's display name, when it sent one.
  */
 remote_name: string | null, 
@@ -173,6 +179,10 @@ remote_uri: string,
  * The user part of the far end's URI.
  */
 remote_number: string, 
+/**
+ * `remote_number` as a person reads it (see [`CallInfo::remote_display`]).
+ */
+remote_display: string, 
 /**
  * The far end's display name, when known.
  */
