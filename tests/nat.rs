@@ -5,7 +5,8 @@
 //! one), that calls come in through that binding with RTP both ways (the caller echoes our
 //! packets back to where they came from, as a media relay does for NATed phones), that
 //! keep-alives hold the binding open past the NAT's timeout, that a new mapping or a new LAN
-//! address is noticed and registered in place of the old binding.
+//! address is noticed and registered in place of the old binding, and that an outgoing call's
+//! answers (the 407, the callee's 180/200, the 200 to our BYE) come back through the NAT.
 //!
 //! Needs root for the namespaces; without CAP_NET_ADMIN each test says it is skipped.
 //! `FRONTDESK_NAT_LOG` overrides the daemon's `RUST_LOG`.
@@ -447,4 +448,107 @@ async fn a_new_lan_address_is_registered(user: &str, transport: &str) {
 
     let call = call_in_through_the_nat(&k, &daemon, user).await;
     assert_contains_tone(daemon.recording(&call), DAEMON_TONE);
+}
+
+#[tokio::test]
+async fn over_udp_an_outgoing_call_gets_its_answers_back_through_the_nat() {
+    let Some(lab) = lab() else { return };
+    let (mut k, registrar) = public_kamailio().await;
+    serve_public_address_as_domain(&mut k, registrar).await;
+    let user = "7407";
+    let callee = "7408";
+    let daemon = LanDaemon::start(&lab, registrar, user, "udp");
+    daemon.wait_registered().await;
+
+    // The callee: sipp on the public side, registered at Kamailio, echoing our RTP.
+    let public_ip = NatLab::PUBLIC_IP.to_string();
+    let uas = Sipp::spawn(scenarios::UAS_ANSWER, &["-mi", &public_ip, "-rtp_echo"]).unwrap();
+    let uas_port = uas.port().to_string();
+    let password = Kamailio::password_for(callee);
+    let kamailio = k.addr().to_string();
+    Sipp::run(
+        scenarios::REGISTER,
+        &[
+            &kamailio,
+            "-s",
+            callee,
+            "-au",
+            callee,
+            "-ap",
+            &password,
+            "-key",
+            "contact_port",
+            &uas_port,
+        ],
+    )
+    .await
+    .unwrap()
+    .assert_success();
+    k.wait_registered(callee, WAIT).await.unwrap();
+
+    // The account's proxy is Kamailio's public address, so the extension is addressed there.
+    // Kamailio challenges the INVITE (407) and relays the callee's answers: each reaches the
+    // daemon only if our Via asks for rport (the NAT maps our port 5060 to a random one).
+    let dialed = daemon.ctl(&["dial", callee]).await;
+    let id = dialed["id"]
+        .as_str()
+        .expect("dial returns the call")
+        .to_string();
+    daemon
+        .wait_for(&["calls"], |c| {
+            c.as_array().is_some_and(|calls| {
+                calls
+                    .iter()
+                    .any(|c| c["id"] == id && c["state"] == "active")
+            })
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    daemon.ctl(&["hangup", &id]).await;
+
+    // The callee saw the ACK and our BYE (through Kamailio's Record-Route) and answered it.
+    let outcome = uas.wait(Duration::from_secs(30)).await.unwrap();
+    if !outcome.success() {
+        eprintln!("daemon log:\n{}", daemon.log_tail());
+    }
+    outcome.assert_success();
+    // Kamailio filled in the port it saw because our Via asked for it.
+    let our_via = format!("Via: SIP/2.0/UDP {}:{LAN_SIP_PORT};", lab.private_ip());
+    assert!(
+        outcome
+            .messages
+            .lines()
+            .any(|line| line.starts_with(&our_via) && line.contains(";rport=")),
+        "our Vias ask for rport:\n{}",
+        outcome.messages
+    );
+    let history = daemon
+        .wait_for(&["history"], |h| h[0]["end_reason"].is_string())
+        .await;
+    assert_eq!(history[0]["end_reason"], "local_hangup", "{history}");
+    // The daemon hears its own tone: its RTP went out through the NAT and came back.
+    assert_contains_tone(daemon.recording(&id), DAEMON_TONE);
+}
+
+/// Lets Kamailio treat Request-URIs at its public address as its own domain (as a PBX
+/// reached by IP does): the daemon, with Kamailio as its proxy, addresses extensions there.
+async fn serve_public_address_as_domain(k: &mut Kamailio, public: SocketAddr) {
+    let path = k.config_path().to_path_buf();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let own = format!("if ($rd != \"{}\" ||", k.domain());
+    assert!(
+        text.contains(&own),
+        "the testbed's Kamailio routing changed"
+    );
+    let text = text.replacen(
+        &own,
+        &format!(
+            "if ($rd != \"{}\" && $rd != \"{}\" ||",
+            k.domain(),
+            public.ip()
+        ),
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    k.restart().await.unwrap();
 }

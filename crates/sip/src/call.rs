@@ -6,6 +6,7 @@
 
 mod in_dialog;
 mod incoming;
+mod initiator;
 mod outgoing;
 mod session;
 

@@ -1,7 +1,10 @@
 //! Placing a call: INVITE with our offer, digest retries for 401 and 407, CANCEL while it
-//! rings, early dialogs, then the established session.
+//! rings, early dialogs, then the established session. The INVITE itself goes out through
+//! [`Initiator`], whose Via carries our real address and `rport` so answers find us behind
+//! a NAT.
 
 use super::in_dialog::{ack_for, DialogId};
+use super::initiator::{matching_request, Initiator};
 use super::session::{self, sdp_body, sdp_content_type};
 use super::{emit, CallCommand, CallEvent, CallHandle, CallSetup, EndReason, EventSink};
 use crate::auth::Authenticator;
@@ -11,7 +14,7 @@ use bytes::Bytes;
 use ezk_sip_core::transaction::TsxResponse;
 use ezk_sip_types::header::typed::Contact;
 use ezk_sip_types::uri::{NameAddr, SipUri};
-use ezk_sip_ua::invite::initiator::{Early, EarlyResponse, InviteInitiator, Response};
+use ezk_sip_ua::invite::initiator::{Early, EarlyResponse, Response};
 use ezk_sip_ua::invite::session::InviteSession;
 use frontdesk_media::{Direction, MediaSession};
 use std::future::poll_fn;
@@ -57,7 +60,7 @@ async fn run(
     events: EventSink,
 ) -> Result<(), EndReason> {
     let endpoint = setup.stack.endpoint().clone();
-    let (_, remote) = endpoint.select_transport(&call.target).await.map_err(|e| {
+    let (transport, remote) = endpoint.select_transport(&call.target).await.map_err(|e| {
         EndReason::Error(format!(
             "cannot reach {}: {e}",
             crate::account::uri_to_string(&call.target)
@@ -75,15 +78,14 @@ async fn run(
     let offer = Bytes::from(local_sdp.offer(Direction::SendRecv));
 
     let contact = contact_for(&call, local)?;
-    let mut initiator = InviteInitiator::new(
+    let mut initiator = Initiator::new(
         endpoint.clone(),
         call.from.clone(),
         contact,
         call.target.clone(),
+        (transport, remote),
+        local,
     );
-    // Reliable provisionals and session timers need PRACK/refresh handling we do not need.
-    initiator.support_100rel = false;
-    initiator.support_timer = false;
 
     call.auth.new_request();
     send_invite(&mut initiator, &mut call, &offer).await?;
@@ -125,8 +127,8 @@ async fn run(
             Step::Initiator(Ok(Response::Failure(response))) => {
                 let code = response.line.code.into_u16();
                 if matches!(code, 401 | 407) {
-                    let request = initiator.transaction().expect("INVITE was sent");
-                    if let Err(e) = call.auth.challenged(request.request(), &response) {
+                    let request = initiator.sent().expect("INVITE was sent");
+                    if let Err(e) = call.auth.challenged(request, &response) {
                         media.stop().await;
                         emit(&events, CallEvent::Notice(e.to_string()));
                         return Err(EndReason::Failed(code));
@@ -148,8 +150,9 @@ async fn run(
             Step::Early(Ok(EarlyResponse::Provisional(response, _))) => {
                 progress.provisional(&response, &local_sdp, &mut media, &setup, &events);
             }
-            Step::Early(Ok(EarlyResponse::Success(session, response))) => {
-                break (session, response)
+            Step::Early(Ok(EarlyResponse::Success(mut session, response))) => {
+                initiator.adopt(&mut session).await;
+                break (session, response);
             }
             Step::Early(Ok(EarlyResponse::Terminated)) | Step::Early(Err(_)) => {}
         }
@@ -157,7 +160,7 @@ async fn run(
 
     // Other early dialogs of a forked call lose.
     for early in earlies {
-        tokio::spawn(early.cancel());
+        initiator.dismiss(early);
     }
     establish(
         session,
@@ -185,10 +188,10 @@ const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(32);
 /// is the INVITE's 487. A 200 that crossed the CANCEL is acknowledged and hung up.
 async fn cancel(
     endpoint: &ezk_sip_core::Endpoint,
-    mut initiator: InviteInitiator,
+    mut initiator: Initiator,
     mut earlies: Vec<Early>,
 ) {
-    let Some(mut request) = initiator.transaction().map(|tsx| cancel_for(tsx.request())) else {
+    let Some(mut request) = initiator.sent().map(cancel_for) else {
         return;
     };
     let unreliable = request.parts.transport.is_udp();
@@ -210,7 +213,8 @@ async fn cancel(
                 Ok(Response::Failure(_)) | Ok(Response::Finished) | Err(_) => return,
             },
             early = next_early(&mut earlies), if !earlies.is_empty() => {
-                if let Ok(EarlyResponse::Success(session, answer)) = early {
+                if let Ok(EarlyResponse::Success(mut session, answer)) = early {
+                    initiator.adopt(&mut session).await;
                     return hang_up_crossed(session, answer).await;
                 }
             }
@@ -224,42 +228,7 @@ async fn cancel(
 fn cancel_for(
     invite: &ezk_sip_core::transport::OutgoingRequest,
 ) -> ezk_sip_core::transport::OutgoingRequest {
-    use ezk_sip_types::header::typed::CSeq;
-    use ezk_sip_types::{Method, Name};
-    let mut cancel = ezk_sip_core::Request::new(Method::CANCEL, invite.msg.line.uri.clone());
-    let mut via_copied = false;
-    for (name, value) in invite.msg.headers.iter() {
-        let keep = match name {
-            n if *n == Name::VIA => !std::mem::replace(&mut via_copied, true),
-            n => {
-                *n == Name::FROM
-                    || *n == Name::TO
-                    || *n == Name::CALL_ID
-                    || *n == Name::ROUTE
-                    || *n == Name::MAX_FORWARDS
-            }
-        };
-        if keep {
-            cancel.headers.insert(name.clone(), value.clone());
-        }
-    }
-    let number = invite
-        .msg
-        .headers
-        .get_named::<CSeq>()
-        .map(|c| c.cseq)
-        .unwrap_or(1);
-    cancel
-        .headers
-        .insert_named(&CSeq::new(number, Method::CANCEL));
-    ezk_sip_core::transport::OutgoingRequest {
-        msg: cancel,
-        parts: ezk_sip_core::transport::OutgoingParts {
-            transport: invite.parts.transport.clone(),
-            destination: invite.parts.destination,
-            buffer: Default::default(),
-        },
-    }
+    matching_request(invite, ezk_sip_types::Method::CANCEL, None)
 }
 
 /// A 200 arrived although we cancelled: acknowledge it and hang up at once.
@@ -298,7 +267,7 @@ async fn next_early(earlies: &mut Vec<Early>) -> Result<EarlyResponse, ezk_sip_c
 }
 
 async fn send_invite(
-    initiator: &mut InviteInitiator,
+    initiator: &mut Initiator,
     call: &mut OutgoingCall,
     offer: &Bytes,
 ) -> Result<(), EndReason> {
@@ -387,7 +356,7 @@ impl Progress {
 async fn establish(
     session: InviteSession,
     answer: TsxResponse,
-    mut initiator: InviteInitiator,
+    mut initiator: Initiator,
     mut media: MediaSession,
     media_started: bool,
     local_sdp: LocalSdp,
@@ -421,9 +390,7 @@ async fn establish(
                 Response::Session(mut other, _) => {
                     let _ = other.terminate().await;
                 }
-                Response::Early(early, ..) => {
-                    tokio::spawn(early.cancel());
-                }
+                Response::Early(early, ..) => initiator.dismiss(early),
                 _ => {}
             }
         }
