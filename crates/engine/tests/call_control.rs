@@ -291,7 +291,7 @@ async fn a_blind_transfer_to_nobody_gives_the_caller_back() {
         notice.contains("caller"),
         "the notice says where the caller is: {notice}"
     );
-    let back = fd.wait_call(|c| c.id == call.id && !c.on_hold).await;
+    let back = fd.wait_live(&call.id, |c| !c.on_hold).await;
     assert_eq!(
         back.state,
         CallState::Active,
@@ -355,16 +355,17 @@ async fn answering_a_waiting_call_holds_the_first_and_resuming_switches_back() {
     second.dial(&k.aor("101")).await.unwrap();
     let waiting = fd.wait_call(|c| c.state == CallState::Incoming).await;
     fd.engine.answer(Some(waiting.id.clone())).await.unwrap();
-    fd.wait_call(|c| c.id == one.id && c.on_hold).await;
-    fd.wait_state(&waiting.id, CallState::Active).await;
+    // Polled, not awaited as events: the two calls' events may come in either order.
+    fd.wait_live(&one.id, |c| c.on_hold).await;
+    fd.wait_live(&waiting.id, |c| c.state == CallState::Active).await;
 
     // Back to the first caller: the second waits on hold now.
     fd.engine
         .act(Some(one.id.clone()), CallAction::Resume)
         .await
         .unwrap();
-    fd.wait_call(|c| c.id == waiting.id && c.on_hold).await;
-    fd.wait_call(|c| c.id == one.id && !c.on_hold).await;
+    fd.wait_live(&waiting.id, |c| c.on_hold).await;
+    fd.wait_live(&one.id, |c| !c.on_hold).await;
 
     fd.engine.hangup(Some(one.id.clone())).await.unwrap();
     fd.engine.hangup(Some(waiting.id.clone())).await.unwrap();

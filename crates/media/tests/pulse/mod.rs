@@ -65,14 +65,19 @@ pub fn start_pulseaudio(runtime_dir: &Path, sinks: &[&str]) -> Child {
             .iter()
             .map(|s| format!("--load=module-null-sink sink_name={s}")),
     );
+    // Its own log, so a server that does not come up says why.
+    let log_path = runtime_dir.join("pulseaudio.log");
+    let log = std::fs::File::create(&log_path).expect("pulseaudio log file");
     let mut child = Command::new("pulseaudio")
         .args(&args)
+        .arg("--log-target=stderr")
         .env("XDG_RUNTIME_DIR", runtime_dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start pulseaudio ({e}); install with: {PACKAGES}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: on a loaded 2-core machine a cold start has taken over 10 s.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let ready = Command::new("pactl")
             .arg("info")
@@ -91,7 +96,11 @@ pub fn start_pulseaudio(runtime_dir: &Path, sinks: &[&str]) -> Child {
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("pulseaudio did not come up within 10 s (is another instance using {runtime_dir:?}?)");
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!(
+                "pulseaudio did not come up within 30 s (is another instance using \
+                 {runtime_dir:?}?); its log:\n{log}"
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
