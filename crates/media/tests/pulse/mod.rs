@@ -72,6 +72,9 @@ pub fn start_pulseaudio(runtime_dir: &Path, sinks: &[&str]) -> Child {
         .args(&args)
         .arg("--log-target=stderr")
         .env("XDG_RUNTIME_DIR", runtime_dir)
+        // Off the session bus: under `dbus-run-session` (CI's keyring) every server would
+        // claim org.PulseAudio1, and a second one at the same time refuses to start.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
