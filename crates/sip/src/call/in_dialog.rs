@@ -549,7 +549,7 @@ mod tests {
             local_tag: "ours".into(),
             remote_tag: "theirs".into(),
         }));
-        assert!(!Replaces::parse("abc@h;to-tag=x").is_some());
+        assert!(Replaces::parse("abc@h;to-tag=x").is_none());
         assert!(Replaces::parse(";to-tag=x;from-tag=y").is_none());
         assert!(!Replaces::parse("a;from-tag=y;to-tag=x").unwrap().early_only);
     }

@@ -55,7 +55,7 @@ async fn run(
         .parse()
         .map_err(|_| EndReason::Error(format!("bad contact {contact_text}")))?;
     let IncomingInvite { endpoint, request } = invite;
-    let dialog = match Dialog::new_server(
+    let mut dialog = match Dialog::new_server(
         endpoint.clone(),
         &request,
         Contact::new(NameAddr::uri(contact_uri)),
@@ -68,6 +68,8 @@ async fn run(
             return Err(EndReason::Error(format!("malformed INVITE: {e}")));
         }
     };
+    *dialog.target_tp_info.get_mut() =
+        in_dialog_target(&request, !dialog.route_set.is_empty(), local);
     // The 180 carries our To tag so the caller gets an early dialog (RFC 3261 12.1.1);
     // ezk only adds it to 2xx responses.
     let local_tag = dialog.local_fromto.tag.clone();
@@ -182,5 +184,22 @@ fn tag_to(
         .edit(Name::TO, |to: &mut FromTo| to.tag.clone_from(local_tag));
     if let Err(e) = tagged {
         tracing::debug!("could not tag the response: {e}");
+    }
+}
+
+/// Where our requests in this dialog (BYE, re-INVITE, REFER) go and what their Via says:
+/// through the proxy the INVITE came from when it record-routed the call (ezk would send them
+/// straight to the caller's Contact), and over UDP with our real address and `rport`, so the
+/// answers find their way back through a NAT.
+fn in_dialog_target(
+    request: &ezk_sip_core::IncomingRequest,
+    record_routed: bool,
+    local: std::net::SocketAddr,
+) -> ezk_sip_core::transport::TargetTransportInfo {
+    let udp = request.tp_info.transport.is_udp();
+    ezk_sip_core::transport::TargetTransportInfo {
+        via_host_port: udp.then(|| crate::net::via_sent_by_with_rport(local)),
+        transport: record_routed
+            .then(|| (request.tp_info.transport.clone(), request.tp_info.source)),
     }
 }
