@@ -319,6 +319,9 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
         .wait_event(CallEvent::Established, WAIT)
         .await
         .unwrap();
+    daemon
+        .wait_for(&["calls"], |calls| calls[0]["state"] == "active")
+        .await;
     daemon.ctl(&["hold", &id]).await;
     daemon
         .wait_for(&["calls"], |calls| calls[0]["on_hold"] == true)
