@@ -279,6 +279,8 @@ impl Engine {
                     .expect("desk lock")
                     .consultations
                     .remove(&number);
+                // The caller's call no longer has a consultation to show.
+                self.link(route.caller, None);
             }
         }
     }
