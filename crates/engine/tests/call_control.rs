@@ -357,7 +357,8 @@ async fn answering_a_waiting_call_holds_the_first_and_resuming_switches_back() {
     fd.engine.answer(Some(waiting.id.clone())).await.unwrap();
     // Polled, not awaited as events: the two calls' events may come in either order.
     fd.wait_live(&one.id, |c| c.on_hold).await;
-    fd.wait_live(&waiting.id, |c| c.state == CallState::Active).await;
+    fd.wait_live(&waiting.id, |c| c.state == CallState::Active)
+        .await;
 
     // Back to the first caller: the second waits on hold now.
     fd.engine
@@ -459,4 +460,101 @@ async fn keys_go_as_sip_info_when_the_account_says_so() {
     );
     fd.engine.hangup(Some(call.id.clone())).await.unwrap();
     menu.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+}
+
+/// The caller (201) rings us and we answer; the colleague (203) rings when called and does
+/// not answer on its own.
+async fn desk_with_colleague(dir: &Path) -> (Kamailio, Frontdesk, Baresip, Baresip, CallInfo) {
+    let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
+    let mut fd = receptionist(&k, dir).await;
+    let mut caller = phone(&k, "201", CALLER_HZ, false, dir).await;
+    let colleague = phone(&k, "203", COLLEAGUE_HZ, false, dir).await;
+    let call = answered_call_from(&mut fd, &mut caller, &k).await;
+    (k, fd, caller, colleague, call)
+}
+
+#[tokio::test]
+async fn a_colleague_declining_the_announcement_gives_the_caller_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_k, mut fd, mut caller, mut colleague, call) = desk_with_colleague(dir.path()).await;
+    fd.engine
+        .keys("*203#".into(), Some(call.id.clone()))
+        .await
+        .unwrap();
+    fd.wait_live(&call.id, |c| c.on_hold).await;
+    colleague
+        .wait_event(CallEvent::Incoming, WAIT)
+        .await
+        .unwrap();
+    colleague.hangup().await.unwrap();
+    let notice = wait_notice(&mut fd, "203").await;
+    assert!(notice.contains("caller"), "{notice}");
+    let back = fd.wait_live(&call.id, |c| !c.on_hold).await;
+    assert_eq!(back.state, CallState::Active);
+    assert_eq!(
+        fd.engine.calls().await.unwrap().len(),
+        1,
+        "only the caller is left"
+    );
+    fd.engine.hangup(Some(call.id.clone())).await.unwrap();
+    caller.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_colleague_hanging_up_the_consultation_gives_the_caller_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_k, mut fd, mut caller, mut colleague, call) = desk_with_colleague(dir.path()).await;
+    fd.engine
+        .keys("*203#".into(), Some(call.id.clone()))
+        .await
+        .unwrap();
+    colleague
+        .wait_event(CallEvent::Incoming, WAIT)
+        .await
+        .unwrap();
+    colleague.answer().await.unwrap();
+    colleague
+        .wait_event(CallEvent::Established, WAIT)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    colleague.hangup().await.unwrap();
+    let back = fd
+        .wait_live(&call.id, |c| !c.on_hold && c.linked_call.is_none())
+        .await;
+    assert_eq!(back.state, CallState::Active);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    fd.engine.hangup(Some(call.id.clone())).await.unwrap();
+    caller.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    // We talked to the caller before and after the consultation.
+    assert_contains_tone(fd.recording(&call.id), CALLER_HZ);
+}
+
+#[tokio::test]
+async fn a_blind_transfer_to_a_busy_colleague_gives_the_caller_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_k, mut fd, mut caller, mut colleague, call) = desk_with_colleague(dir.path()).await;
+    fd.engine
+        .keys("##203#".into(), Some(call.id.clone()))
+        .await
+        .unwrap();
+    // The caller calls the colleague for us; the colleague refuses (486 Busy Here).
+    colleague
+        .wait_event(CallEvent::Incoming, WAIT)
+        .await
+        .unwrap();
+    colleague.hangup().await.unwrap();
+    let notice = wait_notice(&mut fd, "203").await;
+    assert!(
+        notice.contains("busy") || notice.contains("Busy"),
+        "{notice}"
+    );
+    let back = fd.wait_live(&call.id, |c| !c.on_hold).await;
+    assert_eq!(
+        back.state,
+        CallState::Active,
+        "the caller must not be dropped"
+    );
+    fd.engine.hangup(Some(call.id.clone())).await.unwrap();
+    caller.wait_event(CallEvent::Closed, WAIT).await.unwrap();
 }

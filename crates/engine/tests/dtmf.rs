@@ -99,3 +99,101 @@ async fn keys_between_two_frontdesks_are_reported_once_each() {
     caller.engine.hangup(None).await.unwrap();
     callee.wait_state(&ringing.id, CallState::Ended).await;
 }
+
+/// Calls Frontdesk directly, then sends the key `7` as SIP INFO (`application/dtmf-relay`),
+/// expects 200 and hangs up.
+const UAC_INFO_DTMF: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="frontdesk uac info dtmf">
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:frontdesk@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:frontdesk@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:sipp@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=sipp 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200"/>
+  <send>
+    <![CDATA[
+      ACK sip:frontdesk@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:frontdesk@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <pause milliseconds="500"/>
+  <send retrans="500">
+    <![CDATA[
+      INFO sip:frontdesk@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:frontdesk@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=7
+      Duration=160
+    ]]>
+  </send>
+  <recv response="200"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE sip:frontdesk@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:frontdesk@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200"/>
+</scenario>
+"#;
+
+#[tokio::test]
+async fn keys_sent_as_sip_info_are_reported() {
+    let mut fd = Frontdesk::start(Setup::default()).await;
+    let target = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
+    let sipp = frontdesk_testbed::Sipp::spawn(UAC_INFO_DTMF, &[&target]).unwrap();
+    let ringing = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine.answer(Some(ringing.id.clone())).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let digit = loop {
+        let event = tokio::time::timeout_at(deadline, fd.events.recv())
+            .await
+            .expect("no key reported")
+            .unwrap();
+        if let Event::Dtmf { call_id, digit } = event {
+            assert_eq!(call_id, ringing.id);
+            break digit;
+        }
+    };
+    assert_eq!(digit, '7');
+    sipp.wait(WAIT).await.unwrap().assert_success();
+}
