@@ -335,7 +335,10 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
     // (The colleague answers by hand: Kamailio may publish an instantly answered call's
     // early and confirmed states out of order.)
     daemon.ctl(&["keys", "##203#", &id]).await;
-    colleague.wait_event(CallEvent::Incoming, WAIT).await.unwrap();
+    colleague
+        .wait_event(CallEvent::Incoming, WAIT)
+        .await
+        .unwrap();
     daemon
         .wait_for(&["blf"], |lamps| lamps[0]["state"] == "ringing")
         .await;
