@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use frontdesk_benches::{cpu_model, cpu_seconds, is_executable, load_average, median, rss_kib};
+use frontdesk_benches::{
+    baresip_version, built_at, cpu_model, cpu_seconds, frontdesk_binary, load_average, median,
+    ratio, rss_kib, version_of,
+};
 use frontdesk_testbed::tone::analyze;
 use frontdesk_testbed::{
     free_port, tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions,
@@ -106,40 +109,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Path of the frontdesk binary and the profile it was built with.
-fn frontdesk_binary(args: &Args) -> Res<(PathBuf, String)> {
-    if let Some(p) = &args.frontdesk {
-        if !is_executable(p) {
-            return Err(format!("--frontdesk {}: not an executable file", p.display()).into());
-        }
-        return Ok((p.clone(), "given".into()));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("benches/ lies in the workspace")
-        .to_path_buf();
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => root.join(t),
-        None => root.join("target"),
-    };
-    let profile = if args.debug { "debug" } else { "release" };
-    let bin = target.join(profile).join("frontdesk");
-    if !is_executable(&bin) {
-        let build = if args.debug {
-            "cargo build -p frontdesk"
-        } else {
-            "cargo build --release -p frontdesk"
-        };
-        return Err(format!(
-            "{} not found: this benchmark builds nothing itself; run `{build}` first \
-             (with the same CARGO_TARGET_DIR), or pass --frontdesk PATH",
-            bin.display()
-        )
-        .into());
-    }
-    Ok((bin, profile.into()))
 }
 
 /// A `frontdesk daemon` in its own process group with its own config and
@@ -502,14 +471,6 @@ async fn baresip_register_ms(k: &Kamailio, user: &str, wav: &Path) -> Res<f64> {
     Ok((t1 - t0).as_secs_f64() * 1000.0)
 }
 
-fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 {
-        a / b
-    } else {
-        f64::NAN
-    }
-}
-
 fn row(name: &str, fd: f64, bs: f64, decimals: usize) {
     println!(
         "{name:<40} {fd:>11.decimals$} {bs:>11.decimals$} {r:>9.2}",
@@ -517,36 +478,8 @@ fn row(name: &str, fd: f64, bs: f64, decimals: usize) {
     );
 }
 
-fn version_of(bin: &Path) -> String {
-    Command::new(bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// Modification time of `path` in Unix seconds (when the binary was built), 0 if unknown.
-fn built_at(path: &Path) -> u64 {
-    path.metadata()
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs())
-}
-
-/// `baresip vX.Y.Z` from a baresip log.
-fn baresip_version(log: &str) -> String {
-    log.split_whitespace()
-        .skip_while(|w| *w != "baresip")
-        .nth(1)
-        .filter(|v| v.starts_with('v'))
-        .map(|v| format!("baresip {v}"))
-        .unwrap_or_else(|| "baresip (version unknown)".into())
-}
-
 async fn run(args: &Args) -> Res<()> {
-    let (bin, profile) = frontdesk_binary(args)?;
+    let (bin, profile) = frontdesk_binary(args.frontdesk.as_deref(), args.debug)?;
     let fd_version = version_of(&bin);
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
     let model = cpu_model();

@@ -1,7 +1,8 @@
 //! Helpers of the benchmarks (`benches/*.rs`): reading CPU time and memory of a
 //! process from `/proc`, medians and percentiles, machine description.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// CPU time (user + system, all threads) a process has used so far, in
 /// seconds, from fields 14 and 15 of `/proc/PID/stat`.
@@ -117,6 +118,83 @@ pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.metadata()
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `a / b` for the frontdesk/peer columns; NaN when the peer measured nothing.
+pub fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+/// What `bin --version` prints, for the report header.
+pub fn version_of(bin: &Path) -> String {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Modification time of `path` in Unix seconds (when the binary was built), 0 if unknown.
+/// When `path` was last written (Unix seconds), so a stale binary shows in the report.
+pub fn built_at(path: &Path) -> u64 {
+    path.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `baresip vX.Y.Z` from a baresip log.
+/// baresip's version from its start-up log (`baresip v1.0.0 ...`).
+pub fn baresip_version(log: &str) -> String {
+    log.split_whitespace()
+        .skip_while(|w| *w != "baresip")
+        .nth(1)
+        .filter(|v| v.starts_with('v'))
+        .map(|v| format!("baresip {v}"))
+        .unwrap_or_else(|| "baresip (version unknown)".into())
+}
+
+/// Path of the already built frontdesk binary (`given`, else the workspace target dir's
+/// debug or release build) and the profile it was built with; the benchmarks build nothing.
+pub fn frontdesk_binary(given: Option<&Path>, debug: bool) -> Result<(PathBuf, String), String> {
+    if let Some(p) = given {
+        if !is_executable(p) {
+            return Err(format!(
+                "--frontdesk {}: not an executable file",
+                p.display()
+            ));
+        }
+        return Ok((p.to_path_buf(), "given".into()));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ lies in the workspace")
+        .to_path_buf();
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => root.join(t),
+        None => root.join("target"),
+    };
+    let profile = if debug { "debug" } else { "release" };
+    let bin = target.join(profile).join("frontdesk");
+    if !is_executable(&bin) {
+        let build = if debug {
+            "cargo build -p frontdesk"
+        } else {
+            "cargo build --release -p frontdesk"
+        };
+        return Err(format!(
+            "{} not found: this benchmark builds nothing itself; run `{build}` first \
+             (with the same CARGO_TARGET_DIR), or pass --frontdesk PATH",
+            bin.display()
+        ));
+    }
+    Ok((bin, profile.into()))
 }
 
 #[cfg(test)]
