@@ -5,6 +5,7 @@ mod support;
 
 use frontdesk_api::{
     Backend, CallAction, CallInfo, CallState, DialRequest, Event, RegistrationState,
+    TransferRequest,
 };
 use frontdesk_testbed::{
     analyze_window, assert_contains_tone, Baresip, BaresipOptions, CallEvent, Kamailio,
@@ -205,17 +206,27 @@ async fn mute_sends_silence_until_unmuted() {
     let call = call_out(&mut fd, "202").await;
     let answered = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    fd.engine
+    let muted = fd
+        .engine
         .act(Some(call.id.clone()), CallAction::Mute)
         .await
         .unwrap();
     fd.wait_call(|c| c.id == call.id && c.muted).await;
     let muted_at = answered.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    fd.engine
+    let unmuted = fd
+        .engine
         .act(Some(call.id.clone()), CallAction::Unmute)
         .await
         .unwrap();
+    // Front ends order snapshots by revision: each change has a higher one.
+    assert!(
+        call.revision < muted.revision && muted.revision < unmuted.revision,
+        "revisions {} → {} → {}",
+        call.revision,
+        muted.revision,
+        unmuted.revision
+    );
     let unmuted_at = answered.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
     fd.engine.hangup(Some(call.id.clone())).await.unwrap();
@@ -557,4 +568,33 @@ async fn a_blind_transfer_to_a_busy_colleague_gives_the_caller_back() {
     );
     fd.engine.hangup(Some(call.id.clone())).await.unwrap();
     caller.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+}
+
+/// A caller's phone that is still settling after our hold re-INVITE answers the REFER with
+/// 491 Request Pending (liblinphone does): the REFER goes again, and the transfer completes.
+#[tokio::test]
+async fn a_refer_answered_request_pending_is_sent_again() {
+    let mut fd = Frontdesk::start(Setup::default()).await;
+    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
+    let caller = frontdesk_testbed::Sipp::spawn(
+        include_str!("scenarios/transferee_491_then_202.xml"),
+        &[&us],
+    )
+    .unwrap();
+    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine.answer(Some(call.id.clone())).await.unwrap();
+    fd.wait_state(&call.id, CallState::Active).await;
+    fd.engine
+        .transfer(
+            Some(call.id.clone()),
+            TransferRequest {
+                target: "sip:203@127.0.0.1:9".into(),
+                attended: false,
+            },
+        )
+        .await
+        .unwrap();
+    let ended = fd.wait_state(&call.id, CallState::Ended).await;
+    assert_eq!(ended.end_reason.as_deref(), Some("transferred"));
+    caller.wait(WAIT).await.unwrap().assert_success();
 }

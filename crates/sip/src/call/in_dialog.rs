@@ -284,16 +284,31 @@ pub(super) async fn refer(
     refer_to: &str,
     referred_by: &str,
 ) -> Result<(), InDialogError> {
-    let mut request = session.dialog.create_request(Method::REFER, None);
-    request
-        .headers
-        .insert(Name::REFER_TO, format!("<{refer_to}>"));
-    request
-        .headers
-        .insert(referred_by_name(), format!("<{referred_by}>"));
-    request.headers.insert_named(&session.dialog.local_contact);
-    send_in_dialog(session, request, REFER_WAIT).await.map(drop)
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        // Each attempt is a new transaction: a fresh request with the next CSeq.
+        let mut request = session.dialog.create_request(Method::REFER, None);
+        request
+            .headers
+            .insert(Name::REFER_TO, format!("<{refer_to}>"));
+        request
+            .headers
+            .insert(referred_by_name(), format!("<{referred_by}>"));
+        request.headers.insert_named(&session.dialog.local_contact);
+        match send_in_dialog(session, request, REFER_WAIT).await {
+            // The far end is still finishing another transaction of the call (liblinphone
+            // answers 491 to a REFER right after our hold re-INVITE): try again shortly.
+            Err(InDialogError::Refused { code: 491, .. }) if attempts < REFER_ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(200 + rand_millis(800))).await;
+            }
+            other => return other.map(drop),
+        }
+    }
 }
+
+/// How often a REFER answered 491 (request pending) is sent.
+const REFER_ATTEMPTS: u32 = 4;
 
 /// Reports the progress of a REFER we accepted, as a NOTIFY with a `message/sipfrag` status
 /// line (RFC 3515 2.4.5); `last` ends the implicit subscription.
