@@ -55,13 +55,15 @@ impl Panel {
             .collect()
     }
 
-    /// Applies a lamp change; returns the lamp to announce if it changed.
+    /// Applies a lamp change; returns the lamp to announce if it changed. `display_number`
+    /// formats a caller without a display name by the account's dial plan.
     fn apply(
         &self,
         account: &str,
         extension: &str,
         state: ExtensionState,
         problem: Option<String>,
+        display_number: impl Fn(&str) -> String,
     ) -> Option<Lamp> {
         let mut lamps = self.lamps.lock().expect("panel lock");
         let entry = lamps
@@ -73,9 +75,11 @@ impl Panel {
             ExtensionState::Busy => (LampState::Busy, None),
             ExtensionState::Ringing(call) => (
                 LampState::Ringing,
-                call.caller
-                    .as_ref()
-                    .map(|c| c.display_name.clone().unwrap_or_else(|| c.uri.clone())),
+                call.caller.as_ref().map(|c| {
+                    c.display_name
+                        .clone()
+                        .unwrap_or_else(|| display_number(c.number()))
+                }),
             ),
         };
         entry.ringing = match state {
@@ -150,9 +154,12 @@ impl Engine {
         let name = account.config.name.clone();
         while let Some(change) = changes.recv().await {
             let Some(engine) = weak.upgrade() else { return };
-            if let Some(lamp) = engine
-                .panel
-                .apply(&name, &change.extension, change.state, None)
+            if let Some(lamp) =
+                engine
+                    .panel
+                    .apply(&name, &change.extension, change.state, None, |number| {
+                        engine.display_number(Some(&name), number)
+                    })
             {
                 engine.emit(Event::Lamp { lamp });
             }

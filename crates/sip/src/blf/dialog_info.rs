@@ -77,8 +77,9 @@ pub enum Direction {
     Recipient,
 }
 
-/// Text of `<state>`; matched case-insensitively (Kamailio writes `Trying`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Text of `<state>`; matched case-insensitively (Kamailio writes `Trying`). Ordered as a
+/// dialog moves through them (RFC 4235 section 3.7.1), never backwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DialogState {
     /// INVITE sent or received, nothing back yet.
     Trying,
@@ -479,6 +480,23 @@ pub struct Caller {
     pub uri: String,
     /// The caller's display name, when the server sent one.
     pub display_name: Option<String>,
+}
+
+impl Caller {
+    /// The number to show for the caller: the user part of a `sip:`/`sips:` URI or the number
+    /// of a `tel:` URI, else the URI as it is.
+    pub fn number(&self) -> &str {
+        let uri = self.uri.trim();
+        let Some((_, rest)) = uri.split_once(':') else {
+            return uri;
+        };
+        let end = rest.find(['@', ';', '?']).unwrap_or(rest.len());
+        if end == 0 {
+            uri
+        } else {
+            &rest[..end]
+        }
+    }
 }
 
 impl RingingCall {

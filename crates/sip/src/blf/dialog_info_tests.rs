@@ -301,3 +301,28 @@ fn mutated_bodies_never_panic() {
     // Some mutations only touch whitespace or text and still parse.
     assert!(parsed > 0);
 }
+
+#[test]
+fn caller_number_is_the_user_part_of_the_uri() {
+    let number = |uri: &str| {
+        Caller {
+            uri: uri.into(),
+            display_name: None,
+        }
+        .number()
+        .to_owned()
+    };
+    assert_eq!(number("sip:101@127.0.0.1"), "101");
+    assert_eq!(
+        number("sips:+4930123@pbx.example;transport=tls"),
+        "+4930123"
+    );
+    assert_eq!(number("tel:+4930123;phone-context=x"), "+4930123");
+    assert_eq!(number("tel:+4930123"), "+4930123");
+    assert_eq!(
+        number("sip:@host"),
+        "sip:@host",
+        "no user part: the URI as it is"
+    );
+    assert_eq!(number("anonymous"), "anonymous");
+}

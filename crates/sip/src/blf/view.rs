@@ -9,8 +9,16 @@
 //! writes) may go on counting from a lower version. Overtaken NOTIFYs are stale once or
 //! twice; three stale full documents in a row, each newer than the one before, are taken
 //! as the server's new count.
+//!
+//! Versions alone do not keep order with Kamailio: when a call is answered at once, its
+//! `early` and `confirmed` PUBLISHes race through different worker processes, and the
+//! `early` document may get the higher version. A dialog never goes back to an earlier
+//! state, so a dialog known by its Call-ID keeps the furthest state seen, and one seen
+//! ended does not come back. (Without a Call-ID, as from Asterisk, which reuses its dialog
+//! ids for every call, documents are taken as they come.)
 
 use super::dialog_info::{DialogEntry, DialogInfo, DialogState, DocumentState, ExtensionState};
+use std::collections::VecDeque;
 
 /// The dialogs of one watched extension within one subscription.
 #[derive(Debug, Default)]
@@ -20,7 +28,15 @@ pub struct DialogView {
     /// Stale full documents in a row, each newer than the one before: the last version
     /// and how many.
     stale_run: Option<(u64, u32)>,
+    /// The furthest state of the latest dialogs with a Call-ID, oldest first.
+    reached: VecDeque<(DialogKey, DialogState)>,
 }
+
+/// A dialog across documents: its id and Call-ID.
+type DialogKey = (String, String);
+
+/// How many dialogs' furthest states are remembered; far more than an extension has at once.
+const REMEMBERED_DIALOGS: usize = 64;
 
 /// Stale full documents in a row, counting up, that mean the server counts anew.
 const RESTARTED_COUNT_AFTER: u32 = 3;
@@ -85,10 +101,31 @@ impl DialogView {
                 }
             }
         }
+        self.never_backwards();
         // Ended dialogs only matter for the document they arrive in.
         self.dialogs.retain(|d| d.state != DialogState::Terminated);
         self.version = Some(info.version);
         Applied::Current(self.summary())
+    }
+
+    /// Holds every dialog with a Call-ID at the furthest state it has reached.
+    fn never_backwards(&mut self) {
+        for dialog in &mut self.dialogs {
+            let Some(call_id) = &dialog.call_id else {
+                continue;
+            };
+            let key = (dialog.id.clone(), call_id.clone());
+            match self.reached.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, furthest)) if *furthest > dialog.state => dialog.state = *furthest,
+                Some((_, furthest)) => *furthest = dialog.state,
+                None => {
+                    if self.reached.len() == REMEMBERED_DIALOGS {
+                        self.reached.pop_front();
+                    }
+                    self.reached.push_back((key, dialog.state));
+                }
+            }
+        }
     }
 
     /// A NOTIFY without a body: the server knows no dialogs of the extension (Kamailio
@@ -197,6 +234,50 @@ mod tests {
         assert_eq!(state(view.apply(doc(5, "full", CONFIRMED_A))), "busy");
         assert_eq!(view.version(), Some(5));
         assert_eq!(state(view.apply(doc(6, "full", EARLY_B))), "ringing");
+    }
+
+    #[test]
+    fn a_dialog_never_goes_back_to_ringing_or_comes_back_once_ended() {
+        // Kamailio, callee answering at once: `confirmed` got version 3, `early` version 4.
+        let with_call_id = |state: &str| {
+            format!(
+                r#"<dialog id="a" call-id="c1" direction="recipient"><state>{state}</state></dialog>"#
+            )
+        };
+        let mut view = DialogView::default();
+        assert_eq!(
+            state(view.apply(doc(2, "full", &with_call_id("trying")))),
+            "ringing"
+        );
+        assert_eq!(
+            state(view.apply(doc(3, "full", &with_call_id("confirmed")))),
+            "busy"
+        );
+        assert_eq!(
+            state(view.apply(doc(4, "full", &with_call_id("early")))),
+            "busy"
+        );
+        assert_eq!(
+            state(view.apply(doc(5, "full", &with_call_id("terminated")))),
+            "idle"
+        );
+        assert_eq!(
+            state(view.apply(doc(6, "full", &with_call_id("early")))),
+            "idle"
+        );
+        // Another call (another Call-ID) under the same dialog id rings as usual.
+        let next =
+            r#"<dialog id="a" call-id="c2" direction="recipient"><state>early</state></dialog>"#;
+        assert_eq!(state(view.apply(doc(7, "full", next))), "ringing");
+    }
+
+    #[test]
+    fn dialogs_without_a_call_id_are_taken_as_they_come() {
+        // Asterisk names every call's dialog after the extension.
+        let mut view = DialogView::default();
+        assert_eq!(state(view.apply(doc(1, "full", CONFIRMED_A))), "busy");
+        assert_eq!(state(view.apply(doc(2, "full", ENDED_A))), "idle");
+        assert_eq!(state(view.apply(doc(3, "full", EARLY_A))), "ringing");
     }
 
     #[test]
