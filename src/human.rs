@@ -311,6 +311,7 @@ mod tests {
             held_by_remote: false,
             muted: false,
             keys_as_dtmf: false,
+            revision: 0,
             linked_call: None,
         };
         assert_eq!(

@@ -235,6 +235,7 @@ fn incoming_call(id: &str, state: CallState) -> CallInfo {
         held_by_remote: false,
         muted: false,
         keys_as_dtmf: false,
+        revision: 0,
         linked_call: None,
     }
 }

@@ -13,6 +13,8 @@ export class App {
   private historyDue = false;
   /** Bumped by every event, so a re-read that raced with an event does not undo it. */
   private eventSeq = 0;
+  /** Calls seen ending, so a late snapshot (an action's answer, a re-read) cannot revive one. */
+  private readonly ended = new Set<string>();
 
   constructor(
     private readonly backend: Backend,
@@ -102,9 +104,17 @@ export class App {
     }
   }
 
-  /** Applies a call as the engine reported it: ended calls leave the list for the history. */
+  /**
+   * Applies a call as the engine reported it: ended calls leave the list for the history.
+   * Snapshots come as events and as answers to actions, in either order: an older revision
+   * than the one shown is dropped.
+   */
   private upsert(call: CallInfo): void {
     this.eventSeq++;
+    if (this.ended.has(call.id)) return;
+    const shown = this.store.state.calls.find((c) => c.id === call.id);
+    if (shown && shown.revision > call.revision) return;
+    if (call.state === "ended") this.remember(call.id);
     const others = this.store.state.calls.filter((c) => c.id !== call.id);
     const known = others.length !== this.store.state.calls.length;
     const calls = call.state === "ended" ? others : known
@@ -112,6 +122,12 @@ export class App {
       : [...others, call];
     this.store.update({ calls });
     this.scheduleRefresh(call.state === "ended");
+  }
+
+  private remember(endedId: string): void {
+    this.ended.add(endedId);
+    // Ids are never reused; the oldest can go once a late snapshot of it is out of question.
+    if (this.ended.size > 1000) this.ended.delete(this.ended.values().next().value as string);
   }
 
   private scheduleRefresh(withHistory: boolean, delay = REFRESH_DELAY_MS): void {
@@ -128,7 +144,7 @@ export class App {
   private async refresh(withHistory: boolean): Promise<void> {
     const seq = this.eventSeq;
     try {
-      const [status, calls, lamps, history] = await Promise.all([
+      const [status, fresh, lamps, history] = await Promise.all([
         this.backend.status(),
         this.backend.calls(),
         this.backend.lamps(),
@@ -139,6 +155,13 @@ export class App {
         // An event arrived meanwhile and scheduled another re-read; these answers may be older.
         return;
       }
+      const shown = new Map(this.store.state.calls.map((c) => [c.id, c]));
+      const calls = fresh
+        .filter((c) => !this.ended.has(c.id))
+        .map((c) => {
+          const mine = shown.get(c.id);
+          return mine && mine.revision > c.revision ? mine : c;
+        });
       const live = new Set(calls.map((c) => c.id));
       const received = Object.fromEntries(Object.entries(this.store.state.received).filter(([id]) => live.has(id)));
       this.store.update({ status, calls, lamps, received });

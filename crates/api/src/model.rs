@@ -126,6 +126,10 @@ pub struct CallInfo {
     /// The other call of an announced transfer: on the caller's call, the consultation with
     /// the colleague; on the consultation, the waiting caller.
     pub linked_call: Option<String>,
+    /// Grows with every change of the call. Front ends get snapshots both as answers to
+    /// their actions and as events, which may arrive in either order: they keep the one
+    /// with the higher revision.
+    pub revision: u32,
 }
 
 /// One row of the call history, as listed by `ctl history`.

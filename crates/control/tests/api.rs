@@ -52,6 +52,7 @@ fn call(id: &str, state: CallState) -> CallInfo {
         held_by_remote: false,
         muted: false,
         keys_as_dtmf: false,
+        revision: 0,
         linked_call: None,
     }
 }

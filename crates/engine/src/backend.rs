@@ -144,7 +144,7 @@ impl Backend for Engine {
                 let on = action == CallAction::KeysAsDtmf;
                 self.desk_keys_as_dtmf(number, on);
                 self.calls.change(self, number, |c| c.keys_as_dtmf = on);
-                return Ok(info);
+                return Ok(self.calls.info(number).unwrap_or(info));
             }
             CallAction::Mute | CallAction::Unmute => {
                 let muted = action == CallAction::Mute;
@@ -155,7 +155,8 @@ impl Backend for Engine {
         handle
             .send(command)
             .map_err(|e| ApiError::conflict(e.to_string()))?;
-        Ok(info)
+        // What the action changed at once (mute) shows; the rest (hold, answer) follows as events.
+        Ok(self.calls.info(number).unwrap_or(info))
     }
 
     async fn transfer(

@@ -145,6 +145,15 @@ impl Calls {
             .and_then(|c| c.dialog.clone())
     }
 
+    /// The public state of call `number` now.
+    pub(crate) fn info(&self, number: u64) -> Option<CallInfo> {
+        self.live
+            .lock()
+            .expect("calls lock")
+            .get(&number)
+            .map(|c| c.info.clone())
+    }
+
     /// The handle and public state of call `number`.
     pub(crate) fn get(&self, number: u64) -> Option<(CallInfo, CallHandle)> {
         self.live
@@ -165,6 +174,7 @@ impl Calls {
         let mut live = self.live.lock().expect("calls lock");
         let call = live.get_mut(&number)?;
         change(&mut call.info);
+        call.info.revision += 1;
         Some(call.info.clone())
     }
 }
@@ -200,6 +210,7 @@ pub(crate) async fn track(
         muted: false,
         keys_as_dtmf: false,
         linked_call: None,
+        revision: 0,
     };
     let handle = start(tx);
     engine.calls.live.lock().expect("calls lock").insert(
@@ -339,6 +350,7 @@ async fn pump(engine: &Arc<Engine>, number: u64, row: Option<CallId>, event: Cal
                 .expect("calls lock")
                 .remove(&number)
                 .map(|mut call| {
+                    call.info.revision += 1;
                     call.info.state = CallState::Ended;
                     call.info.ended_at = Some(now);
                     call.info.end_reason = Some(reason.as_str());

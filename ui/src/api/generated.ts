@@ -145,7 +145,13 @@ keys_as_dtmf: boolean,
  * The other call of an announced transfer: on the caller's call, the consultation with
  * the colleague; on the consultation, the waiting caller.
  */
-linked_call: string | null, };
+linked_call: string | null, 
+/**
+ * Grows with every change of the call. Front ends get snapshots both as answers to
+ * their actions and as events, which may arrive in either order: they keep the one
+ * with the higher revision.
+ */
+revision: number, };
 
 /**
  * What a user can do to one call: `POST /api/v1/calls/{id}/{action}`, `ctl <action>`.
