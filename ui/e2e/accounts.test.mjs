@@ -2,16 +2,12 @@
 // one whose registrar refuses connections (failed, with the reason shown), one not registering.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { CHROMIUM, UI_DIR, freePort, startDaemon, startSipp, stop, stopAll } from "./harness.mjs";
+import { UI_DIR, freePort, launchBrowser, startDaemon, startSipp, stop, stopAll } from "./harness.mjs";
 
 let daemon;
 let registrar;
-let context;
-let profile;
+let browser;
 
 before(async () => {
   registrar = await startSipp("", ["-sf", join(UI_DIR, "e2e", "registrar.xml")]);
@@ -24,25 +20,17 @@ before(async () => {
       account("broken", `registrar = "127.0.0.1:${closed}"\ntransport = "tcp"`) +
       account("trunk", "register = false"),
   );
-  profile = mkdtempSync(join(tmpdir(), "frontdesk-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 800, height: 600 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
+  await browser?.close();
   await stopAll();
   daemon?.cleanup();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 test("accounts show their registration state, and why one failed", { timeout: 60000 }, async () => {
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = browser.page;
   page.setDefaultTimeout(20000);
   await page.goto(daemon.url);
   await page.waitForSelector('#accounts [data-account="office"][data-state="registered"]');
@@ -60,8 +48,8 @@ test("accounts show their registration state, and why one failed", { timeout: 60
   );
   await page.screenshot({ path: join(UI_DIR, "e2e", "screenshot-accounts.png") });
 
-  await context.close();
-  context = null;
+  await browser.close();
+  browser = null;
   const { code } = await stop(daemon.child, 15000);
   assert.equal(code, 0, `daemon:\n${daemon.child.output}`);
   // The daemon removed its binding on the way out, and the registrar saw both requests.

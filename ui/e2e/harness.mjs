@@ -13,8 +13,10 @@ export const UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const REPO = resolve(UI_DIR, "..");
 
 /** The daemon binary `npm run e2e` builds: $FRONTDESK_BIN, else $CARGO_TARGET_DIR/debug/frontdesk. */
-export const DAEMON_BIN =
-  process.env.FRONTDESK_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(REPO, "target"), "debug", "frontdesk");
+const BUILT = join(process.env.CARGO_TARGET_DIR ?? join(REPO, "target"), "debug");
+export const DAEMON_BIN = process.env.FRONTDESK_BIN ?? join(BUILT, "frontdesk");
+/** The testbed's `frontdesk-lab` (Kamailio, baresip, linphonec on request), built with the daemon. */
+export const LAB_BIN = process.env.FRONTDESK_LAB_BIN ?? join(BUILT, "frontdesk-lab");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const children = new Set();
@@ -112,10 +114,11 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
  * Starts `frontdesk daemon --ui <uiDir>` with a private home, config and data dir and the file
- * audio backend; `accounts` is TOML for `[[account]]` tables (none: direct calls only).
+ * audio backend; `accounts` is TOML for `[[account]]` tables (none: direct calls only), `env`
+ * extra environment (passwords named by `password_env`).
  * Resolves once the daemon has logged its UI URL.
  */
-export async function startDaemon(uiDir, accounts = "") {
+export async function startDaemon(uiDir, accounts = "", env = {}) {
   const home = mkdtempSync(join(tmpdir(), "frontdesk-e2e-"));
   const sipPort = await freePort();
   writeToneWav(join(home, "mic.wav"));
@@ -135,7 +138,7 @@ export async function startDaemon(uiDir, accounts = "") {
       "",
     ].join("\n"),
   );
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", RUST_LOG: "info" };
+  env = { ...process.env, ...env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", RUST_LOG: process.env.FRONTDESK_E2E_RUST_LOG ?? "info" };
   const child = start(DAEMON_BIN, ["daemon", "--config", config, "--ui", uiDir], { env });
   const url = await waitFor(
     "the daemon to log its web UI address",
@@ -174,4 +177,65 @@ export async function startSipp(scenario, extra = []) {
   args.push("-trace_err", "-error_file", join(dir, "errors.log"), ...extra);
   const child = start("sipp", args, { cwd: dir });
   return { child, port, dir };
+}
+
+/**
+ * Starts `frontdesk-lab`, the testbed's phones and registrar driven by JSON lines (see
+ * crates/testbed/src/bin/frontdesk-lab.rs): `await lab.send({ do: "kamailio", presence: true })`
+ * resolves with the reply's `ok` value or rejects with the lab's error message.
+ */
+export function startLab() {
+  const child = start(LAB_BIN, [], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const waiting = [];
+  let buffered = "";
+  child.stdout.on("data", (chunk) => {
+    buffered += chunk;
+    let end;
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  child.exited.then(() => waiting.splice(0).forEach((reply) => reply(JSON.stringify({ error: `the lab exited:\n${child.output}` }))));
+  // One request at a time: the lab answers in order, one line each.
+  let queue = Promise.resolve();
+  const send = (request) => {
+    const result = queue
+      .then(() => new Promise((resolve) => {
+        waiting.push(resolve);
+        child.stdin.write(JSON.stringify(request) + "\n");
+      }))
+      .then((line) => {
+        const answer = JSON.parse(line);
+        if ("error" in answer) throw new Error(`lab ${JSON.stringify(request)}: ${answer.error}`);
+        return answer.ok;
+      });
+    queue = result.catch(() => {});
+    return result;
+  };
+  return { child, send };
+}
+
+/** Headless Chromium with a throw-away profile; `close()` ends it and removes the profile. */
+export async function launchBrowser() {
+  const { chromium } = await import("playwright-core");
+  const profile = mkdtempSync(join(tmpdir(), "frontdesk-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 800, height: 600 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15000);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,19 +3,16 @@
 // Build first (`npm run e2e -w ui` does): the UI into ui/dist, the daemon with cargo.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { CHROMIUM, DAEMON_BIN, UI_DIR, startDaemon, startSipp, stop, stopAll, waitFor } from "./harness.mjs";
+import { DAEMON_BIN, UI_DIR, launchBrowser, startDaemon, startSipp, stop, stopAll, waitFor } from "./harness.mjs";
 
 const DIST = join(UI_DIR, "dist");
 const SHOTS = join(UI_DIR, "e2e");
 
 let daemon;
-let context;
+let browser;
 let page;
-let profile;
 const pageErrors = [];
 const requests = [];
 /** `METHOD path status` of every answer >= 400; the test expects exactly the ones it provokes. */
@@ -25,24 +22,8 @@ before(async () => {
   assert.ok(existsSync(join(DIST, "index.html")), `no built UI in ${DIST}; run npm run build -w ui`);
   assert.ok(existsSync(DAEMON_BIN), `no daemon at ${DAEMON_BIN}; run cargo build -p frontdesk`);
   daemon = await startDaemon(DIST);
-  profile = mkdtempSync(join(tmpdir(), "frontdesk-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 800, height: 600 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15000);
+  browser = await launchBrowser();
+  page = browser.page;
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("console", (message) => {
     // Failed requests are checked precisely through `failures` below.
@@ -59,10 +40,9 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
+  await browser?.close();
   await stopAll();
   daemon?.cleanup();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 /** The live call row, whatever its id (each test has at most one call). */
@@ -190,8 +170,8 @@ describe("web UI against the real daemon", { timeout: 180000 }, () => {
   });
 
   test("the daemon stops cleanly", async () => {
-    await context.close();
-    context = null;
+    await browser.close();
+    browser = null;
     const { code, signal } = await stop(daemon.child);
     assert.equal(code, 0, `daemon exit ${code ?? signal}:\n${daemon.child.output}`);
   });

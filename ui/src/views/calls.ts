@@ -27,7 +27,8 @@ export function mountCalls(app: App, store: Store): void {
         row = new CallRow(app, call.id);
         rows.set(call.id, row);
       }
-      row.update(call, state.received[call.id] ?? "");
+      const linked = state.calls.find((c) => c.id === call.linked_call);
+      row.update(call, state.received[call.id] ?? "", linked ? who(linked) : call.linked_call);
       list.append(row.element); // keeps the engine's order (oldest first)
     }
     if (rows.size === 0) list.replaceChildren(empty);
@@ -53,7 +54,7 @@ class CallRow {
   private readonly mute: HTMLButtonElement;
   private readonly transferForm: HTMLFormElement;
   private readonly transferTarget: HTMLInputElement;
-  private readonly flags = h("span", { class: "call-flags" });
+  private readonly flags = h("div", { class: "call-flags" });
   private readonly pad: HTMLElement;
   private readonly rawKeys: HTMLInputElement;
 
@@ -121,8 +122,8 @@ class CallRow {
         "div",
         { class: "call-line" },
         this.direction,
-        h("div", { class: "call-who" }, this.name, this.detail),
-        h("div", { class: "call-status" }, this.state, this.flags, this.timer),
+        h("div", { class: "call-who" }, this.name, this.detail, this.flags),
+        h("div", { class: "call-status" }, this.state, this.timer),
         h("div", { class: "call-actions" }, this.answer, this.hold, this.mute, this.toggle, this.hangup),
       ),
       this.transferForm,
@@ -130,7 +131,11 @@ class CallRow {
     );
   }
 
-  update(call: CallInfo, received: string): void {
+  /** `linkedName`: who the call's transfer partner is (the caller or the colleague). */
+  update(call: CallInfo, received: string, linkedName: string | null): void {
+    // The switch shows the engine's setting, but an update about something else must not
+    // undo a click whose answer is still on its way.
+    if (this.call?.keys_as_dtmf !== call.keys_as_dtmf) this.rawKeys.checked = call.keys_as_dtmf;
     this.call = call;
     this.element.dataset.state = call.state;
     this.element.dataset.direction = call.direction;
@@ -148,14 +153,13 @@ class CallRow {
     this.hold.classList.toggle("on", call.on_hold);
     this.mute.textContent = call.muted ? "Unmute" : "Mute";
     this.mute.classList.toggle("on", call.muted);
-    this.rawKeys.checked = call.keys_as_dtmf;
     this.element.dataset.hold = call.on_hold ? "local" : call.held_by_remote ? "remote" : "";
     this.element.dataset.muted = String(call.muted);
     this.flags.textContent = [
       call.on_hold ? "on hold" : null,
       call.held_by_remote ? "holds you" : null,
       call.muted ? "muted" : null,
-      call.linked_call ? `transfer with ${call.linked_call}` : null,
+      linkedName ? `transfer with ${linkedName}` : null,
     ]
       .filter(Boolean)
       .join(" · ");
