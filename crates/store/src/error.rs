@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::CallId;
+use crate::{CallId, MessageId};
 
 /// Everything that can go wrong while opening or using the store.
 ///
@@ -82,6 +82,53 @@ pub enum StoreError {
     /// An end reason that is empty or too long to be one of the short stable codes.
     #[error("invalid end reason {0:?}: use a short code such as \"remote_hangup\"")]
     InvalidReason(String),
+
+    /// A message id that is not in the inbox was passed in (it may have been deleted).
+    #[error(
+        "message {0} is not in the inbox; it may have been deleted; list the inbox for current ids"
+    )]
+    MessageNotFound(MessageId),
+
+    /// An audio path that is absolute, leaves the data directory or is not UTF-8.
+    #[error(
+        "invalid audio path {path:?}: {reason}; audio paths are stored relative to the \
+         data directory"
+    )]
+    InvalidAudioPath {
+        /// The path that was rejected.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A contact-match confidence outside 0.0..=1.0.
+    #[error(
+        "invalid contact confidence {0}: use 1.0 for a match by number and a value \
+         between 0.0 and 1.0 for a guess"
+    )]
+    InvalidConfidence(f64),
+
+    /// A category name that is empty, padded with spaces or too long.
+    #[error(
+        "invalid category {0:?}: use a short label without leading or trailing spaces, \
+         e.g. \"invoice\""
+    )]
+    InvalidCategory(String),
+
+    /// A new message whose fields contradict each other.
+    #[error("cannot file the message: {0}")]
+    InvalidMessage(String),
+
+    /// Transcription was asked for an entry that has no recording.
+    #[error("message {0} has no recording to transcribe (it is a call attempt)")]
+    NoAudio(MessageId),
+
+    /// A UTC offset beyond the ±18 hours any time zone uses.
+    #[error(
+        "invalid UTC offset {0} minutes: pass local time minus UTC in minutes, \
+         between -1080 and 1080 (e.g. 60 for CET)"
+    )]
+    InvalidUtcOffset(i32),
 
     /// Any other SQLite failure (disk full, I/O error, ...).
     #[error("database error: {0}")]

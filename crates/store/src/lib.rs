@@ -1,7 +1,8 @@
 //! Frontdesk's local database.
 //!
 //! One SQLite file (WAL mode, foreign keys on, busy timeout) holding the call
-//! history, and later the voicemail inbox and contacts. The schema is
+//! history and the voicemail inbox (messages, call attempts, full-text
+//! search, the transcription queue and the e-mail outbox). The schema is
 //! versioned through `PRAGMA user_version` and upgraded by the steps in
 //! [`migrations::MIGRATIONS`] every time the store is opened.
 //!
@@ -24,12 +25,27 @@
 //! ```
 
 mod calls;
+pub mod email_outbox;
 mod error;
+pub mod inbox;
+pub mod inbox_counts;
+pub mod inbox_query;
 pub mod migrations;
 mod store;
 mod time;
+pub mod transcription_queue;
 
 pub use calls::{CallId, CallRecord, Direction, NewCall, MAX_REASON_LEN, REASON_INTERRUPTED};
+pub use email_outbox::EMAIL_INTERRUPTED;
 pub use error::StoreError;
+pub use inbox::{
+    ContactMatch, EmailState, Message, MessageId, MessageKind, NewMessage, TranscriptionState,
+    DEFAULT_CATEGORY, MAX_CATEGORY_LEN,
+};
+pub use inbox_counts::{CountsQuery, InboxCounts, PeriodCount, MAX_UTC_OFFSET_MINUTES};
+pub use inbox_query::{
+    fts_query, InboxQuery, MessageSummary, DEFAULT_INBOX_LIMIT, MAX_SEARCH_WORDS, PREVIEW_CHARS,
+};
 pub use store::{Store, BUSY_TIMEOUT};
 pub use time::Timestamp;
+pub use transcription_queue::PendingTranscription;

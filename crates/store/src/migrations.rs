@@ -24,9 +24,10 @@ pub struct Migration {
 }
 
 /// All schema steps, oldest first; step `i` produces schema version `i + 1`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    description: "call history",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        description: "call history",
+        sql: "
         CREATE TABLE calls (
             id                  INTEGER PRIMARY KEY AUTOINCREMENT,
             direction           TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing')),
@@ -45,7 +46,97 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         CREATE INDEX calls_open ON calls (id) WHERE ended_at IS NULL;
         CREATE INDEX calls_by_sip_call_id ON calls (sip_call_id);
     ",
-}];
+    },
+    Migration {
+        description: "voicemail inbox with full-text search",
+        sql: INBOX_SCHEMA,
+    },
+];
+
+/// Step 2: the voicemail inbox (messages and call attempts), its full-text
+/// index and the triggers that keep the index in step with the table.
+///
+/// `messages_fts` is an external-content FTS5 table: it stores only the index,
+/// the text itself stays in `messages`. The triggers write exactly the values
+/// the index holds, which is what FTS5 needs to delete them again. The update
+/// trigger fires only for the indexed columns, so marking a message read does
+/// not touch the index. `remove_diacritics 2` makes "ruckruf" find "Rückruf".
+const INBOX_SCHEMA: &str = "
+    CREATE TABLE messages (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind                TEXT NOT NULL CHECK (kind IN ('message', 'attempt')),
+        mailbox             TEXT NOT NULL,
+        account             TEXT,
+        caller_number       TEXT NOT NULL,
+        caller_e164         TEXT,
+        caller_name         TEXT,
+        contact_id          INTEGER,
+        contact_name        TEXT,
+        contact_confidence  REAL CHECK (contact_confidence BETWEEN 0.0 AND 1.0),
+        received_at         INTEGER NOT NULL,
+        duration_ms         INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),
+        audio_path          TEXT,
+        transcript          TEXT,
+        language            TEXT,
+        category            TEXT NOT NULL DEFAULT 'general',
+        read                INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),
+        transcription_state TEXT NOT NULL DEFAULT 'none'
+                            CHECK (transcription_state IN ('pending', 'done', 'failed', 'none')),
+        transcription_error TEXT,
+        email_state         TEXT NOT NULL DEFAULT 'none'
+                            CHECK (email_state IN ('none', 'queued', 'sending', 'sent', 'failed')),
+        email_error         TEXT,
+        email_attempts      INTEGER NOT NULL DEFAULT 0 CHECK (email_attempts >= 0),
+        email_due_at        INTEGER,
+        email_sent_at       INTEGER,
+        sip_call_id         TEXT,
+        CHECK ((contact_id IS NULL) = (contact_confidence IS NULL)),
+        CHECK (transcription_state <> 'pending' OR audio_path IS NOT NULL),
+        CHECK (email_state <> 'queued' OR email_due_at IS NOT NULL),
+        CHECK ((email_state = 'sent') = (email_sent_at IS NOT NULL))
+    );
+    CREATE INDEX messages_by_time ON messages (received_at DESC, id DESC);
+    CREATE INDEX messages_by_mailbox ON messages (mailbox, received_at DESC);
+    CREATE INDEX messages_by_category ON messages (category, received_at DESC);
+    CREATE INDEX messages_by_contact ON messages (contact_id) WHERE contact_id IS NOT NULL;
+    CREATE INDEX messages_unread ON messages (received_at DESC) WHERE read = 0;
+    CREATE INDEX messages_transcription_queue ON messages (id)
+        WHERE transcription_state = 'pending';
+    CREATE INDEX messages_email_due ON messages (email_due_at) WHERE email_state = 'queued';
+    CREATE INDEX messages_by_sip_call_id ON messages (sip_call_id) WHERE sip_call_id IS NOT NULL;
+
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        transcript, caller_number, caller_e164, caller_name, contact_name, category,
+        content = 'messages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_after_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts
+            (rowid, transcript, caller_number, caller_e164, caller_name, contact_name, category)
+        VALUES (new.id, new.transcript, new.caller_number, new.caller_e164, new.caller_name,
+                new.contact_name, new.category);
+    END;
+    CREATE TRIGGER messages_fts_after_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts
+            (messages_fts, rowid, transcript, caller_number, caller_e164, caller_name,
+             contact_name, category)
+        VALUES ('delete', old.id, old.transcript, old.caller_number, old.caller_e164,
+                old.caller_name, old.contact_name, old.category);
+    END;
+    CREATE TRIGGER messages_fts_after_update
+    AFTER UPDATE OF transcript, caller_number, caller_e164, caller_name, contact_name, category
+    ON messages BEGIN
+        INSERT INTO messages_fts
+            (messages_fts, rowid, transcript, caller_number, caller_e164, caller_name,
+             contact_name, category)
+        VALUES ('delete', old.id, old.transcript, old.caller_number, old.caller_e164,
+                old.caller_name, old.contact_name, old.category);
+        INSERT INTO messages_fts
+            (rowid, transcript, caller_number, caller_e164, caller_name, contact_name, category)
+        VALUES (new.id, new.transcript, new.caller_number, new.caller_e164, new.caller_name,
+                new.contact_name, new.category);
+    END;
+";
 
 /// The schema version this build creates and understands.
 pub fn latest_version() -> i64 {
