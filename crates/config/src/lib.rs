@@ -11,6 +11,7 @@ mod load;
 mod locate;
 mod model;
 pub mod secrets;
+mod voicemail;
 
 /// The dial plan types an account's `[account.dial_plan]` turns into.
 pub use frontdesk_dialplan::{DialPlan, SettingError as DialPlanError};
@@ -23,3 +24,4 @@ pub use model::{
     DialPlanConfig, DtmfConfig, SipConfig, Transport, DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES,
     MIN_REGISTER_EXPIRES,
 };
+pub use voicemail::{CategoryConfig, GreetingWindowConfig, TimeOfDay, VoicemailConfig, Weekday};

@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 use crate::error::ConfigError;
 use crate::locate::{location_at, KeyPath, Seg, Source};
 use crate::model::{resolve, MIN_REGISTER_EXPIRES};
-use crate::{AccountConfig, Config, DataConfig, Transport};
+use crate::{AccountConfig, Config, DataConfig, Transport, VoicemailConfig};
 
 /// File name looked for in the user's config directory.
 pub const CONFIG_FILE_NAME: &str = "config.toml";
@@ -37,7 +37,7 @@ impl Config {
 
     /// The configuration Frontdesk runs on when no config file exists: no
     /// accounts, SIP on 0.0.0.0:5060 (port may move if busy), sound card
-    /// audio, data in the user's data directory.
+    /// audio, data in the user's data directory, the voicemail with the shipped greeting.
     pub fn embedded_default() -> Result<Config, ConfigError> {
         Ok(Config {
             sip: Default::default(),
@@ -46,6 +46,7 @@ impl Config {
             data: DataConfig {
                 dir: DataConfig::default_dir().ok_or(ConfigError::NoDataDir)?,
             },
+            voicemail: Default::default(),
         })
     }
 
@@ -111,7 +112,132 @@ fn parse(text: &str, base: &Path, file: Option<&Path>) -> Result<Config, ConfigE
         validate_account(&src, &path, account, base)?;
     }
     finish_audio_and_data(&src, &mut config, base)?;
+    validate_voicemail(&src, &mut config.voicemail, base)?;
     Ok(config)
+}
+
+fn validate_voicemail(
+    src: &Source<'_>,
+    voicemail: &mut VoicemailConfig,
+    base: &Path,
+) -> Result<(), ConfigError> {
+    let at = |key: &str| KeyPath::of(&["voicemail", key]);
+    for (key, path) in [
+        ("greeting", &mut voicemail.greeting),
+        ("model", &mut voicemail.model),
+        ("contacts", &mut voicemail.contacts),
+    ] {
+        if let Some(p) = path {
+            *p = checked_path(src, at(key), p, base)?;
+        }
+    }
+    for (index, window) in voicemail.greetings.iter_mut().enumerate() {
+        let key = at("greetings").index(index);
+        if window.days.is_empty() {
+            return Err(invalid(
+                src,
+                key.key("days"),
+                "days is empty; list the days this greeting is for, e.g. [\"mon\", \"fri\"]".into(),
+            ));
+        }
+        if window.from == window.to {
+            return Err(invalid(
+                src,
+                key.key("to"),
+                format!(
+                    "the window starts and ends at {}; give different times",
+                    window.from
+                ),
+            ));
+        }
+        window.file = checked_path(src, key.key("file"), &window.file, base)?;
+    }
+    for (digit, target) in &voicemail.menu {
+        let key = at("menu").key(digit);
+        if !matches!(
+            digit.as_str(),
+            "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9"
+        ) {
+            return Err(invalid(
+                src,
+                key,
+                format!("menu key `{digit}` is not one of \"1\" to \"9\" (0 leaves a message)"),
+            ));
+        }
+        if target.trim().is_empty() {
+            return Err(invalid(
+                src,
+                key,
+                format!("menu key {digit} forwards nowhere; give a number or extension"),
+            ));
+        }
+    }
+    let ranges = [
+        ("max_seconds", voicemail.max_seconds, 5, 3600),
+        ("silence_seconds", voicemail.silence_seconds, 1, 120),
+        ("min_seconds", voicemail.min_seconds, 0, 60),
+        (
+            "answer_after_seconds",
+            voicemail.answer_after_seconds,
+            0,
+            600,
+        ),
+        (
+            "forward_timeout_seconds",
+            voicemail.forward_timeout_seconds,
+            5,
+            300,
+        ),
+        ("extension_length", voicemail.extension_length, 0, 8),
+    ];
+    for (key, value, min, max) in ranges {
+        if !(min..=max).contains(&value) {
+            return Err(invalid(
+                src,
+                at(key),
+                format!("{key} = {value} is out of range; use {min} to {max}"),
+            ));
+        }
+    }
+    let language = voicemail.language.trim().to_ascii_lowercase();
+    if language != "auto"
+        && !(language.len() == 2 && language.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return Err(invalid(
+            src,
+            at("language"),
+            format!(
+                "language `{}` is not a two-letter code like \"en\" or \"de\", nor \"auto\"",
+                voicemail.language
+            ),
+        ));
+    }
+    voicemail.language = language;
+    let mut names = HashSet::new();
+    for (index, category) in voicemail.categories.iter().enumerate() {
+        let key = at("category").index(index);
+        if category.name.trim().is_empty() || !names.insert(category.name.to_lowercase()) {
+            return Err(invalid(
+                src,
+                key.key("name"),
+                format!(
+                    "category name `{}` is empty or used twice; every category needs its own name",
+                    category.name
+                ),
+            ));
+        }
+        if category.keywords.iter().all(|k| k.trim().is_empty()) {
+            return Err(invalid(
+                src,
+                key.key("keywords"),
+                format!(
+                    "category `{}` has no keywords; list words that put a message into it",
+                    category.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn syntax_error(src: &Source<'_>, e: &toml::de::Error) -> ConfigError {

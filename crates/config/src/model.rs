@@ -22,7 +22,7 @@ pub const DEFAULT_REGISTER_EXPIRES: u32 = 600;
 pub const MIN_REGISTER_EXPIRES: u32 = 60;
 
 /// A whole Frontdesk configuration, as loaded from a file or built in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// SIP transport settings shared by all accounts.
@@ -37,6 +37,9 @@ pub struct Config {
     /// Where the database and recordings live.
     #[serde(default)]
     pub data: DataConfig,
+    /// Frontdesk's own voicemail.
+    #[serde(default)]
+    pub voicemail: crate::voicemail::VoicemailConfig,
 }
 
 /// `[sip]`: listeners and identification used by every account.

@@ -118,19 +118,23 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         progress_to: None,
     };
     let setup = engine.call_setup(number, codecs, dtmf);
-    let mut answer_at_once = None;
+    let mut new_call = None;
     calls::track(engine, number, party, CallState::Incoming, |events| {
         let handle = spawn_incoming(setup, invite, contact_user, events);
-        answer_at_once = replaced.is_some().then(|| handle.clone());
+        new_call = Some(handle.clone());
         handle
     })
     .await;
-    if let (Some(new), Some(old)) = (answer_at_once, replaced) {
-        // The replacing call is answered without ringing, and the old one ends (RFC 3891).
-        let _ = new.send(frontdesk_sip::call::CallCommand::Answer);
-        let _ = old.send(frontdesk_sip::call::CallCommand::Hangup);
-        engine.emit(frontdesk_api::Event::Notice {
-            message: format!("call c{number} replaces an earlier call"),
-        });
+    let Some(new) = new_call else { return };
+    match replaced {
+        Some(old) => {
+            // The replacing call is answered without ringing, and the old one ends (RFC 3891).
+            let _ = new.send(frontdesk_sip::call::CallCommand::Answer);
+            let _ = old.send(frontdesk_sip::call::CallCommand::Hangup);
+            engine.emit(frontdesk_api::Event::Notice {
+                message: format!("call c{number} replaces an earlier call"),
+            });
+        }
+        None => crate::voicemail::watch_ringing(engine, number, new),
     }
 }

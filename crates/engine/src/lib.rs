@@ -11,6 +11,7 @@ mod history;
 mod incoming;
 mod panel;
 mod transferee;
+mod voicemail;
 
 use accounts::Accounts;
 use calls::Calls;
@@ -33,6 +34,7 @@ pub struct Engine {
     hold_music: Option<Arc<frontdesk_media::HoldMusic>>,
     desk: desk::Desk,
     panel: panel::Panel,
+    voicemail: voicemail::Voicemail,
 }
 
 impl Engine {
@@ -82,6 +84,7 @@ impl Engine {
             history,
             events,
             hold_music: Engine::load_hold_music(config.audio.hold_music.as_deref()),
+            voicemail: voicemail::Voicemail::load(&config.voicemail),
             config,
         });
         engine.accounts.start(&engine);

@@ -29,7 +29,7 @@ pub mod rtp;
 mod session;
 pub mod tone;
 
-pub use audio::AudioConfig;
+pub use audio::{AudioConfig, HeardAudio, ProgramAudio, PROGRAM_SAMPLE_RATE};
 pub use codec::Codec;
 pub use error::MediaError;
 pub use events::MediaEvent;

@@ -53,6 +53,9 @@ pub enum DtmfMode {
 pub enum CallCommand {
     /// Answer a ringing incoming call.
     Answer,
+    /// Answer a ringing incoming call with other audio than the call was set up with: the
+    /// voicemail answers with [`AudioConfig::Program`].
+    AnswerWith(AudioConfig),
     /// Hang up, cancel or decline (with 603), whatever fits the state.
     Hangup,
     /// Decline a ringing incoming call with this status (486 busy, 603 decline).

@@ -34,6 +34,8 @@ pub struct Setup<'a> {
     pub trust_test_ca: bool,
     /// More keys for the account, e.g. `blf = ["102"]`.
     pub account_extra: &'a str,
+    /// More tables at the end of the file, e.g. `[voicemail]`.
+    pub extra: &'a str,
 }
 
 impl Default for Setup<'_> {
@@ -48,6 +50,7 @@ impl Default for Setup<'_> {
             keepalive_seconds: 30,
             trust_test_ca: true,
             account_extra: "",
+            extra: "",
         }
     }
 }
@@ -98,6 +101,8 @@ impl Frontdesk {
                 toml += &format!("tls_ca_file = \"{}\"\n", certs.ca.display());
             }
         }
+        toml += "\n";
+        toml += setup.extra;
         let config = Config::from_str_with_base(&toml, dir.path()).unwrap();
         let engine = Engine::start(config).await.unwrap();
         let events = engine.subscribe();

@@ -4,6 +4,7 @@
 
 mod cpal;
 mod file;
+mod program;
 
 use crate::events::MediaEvent;
 use crate::resample::Resampler;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use tokio::sync::broadcast;
 
 pub use file::RECORD_SAMPLE_RATE;
+pub use program::{HeardAudio, ProgramAudio, PROGRAM_SAMPLE_RATE};
 
 /// Where the call's audio comes from / goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub enum AudioConfig {
         /// WAV file to write.
         record: Option<PathBuf>,
     },
+    /// Software answers the call (the voicemail): it plays prompts and hears the caller.
+    Program(ProgramAudio),
 }
 
 /// One call's audio endpoint, driven by the session's ptime tick.
@@ -54,6 +58,7 @@ pub(crate) fn open(
         AudioConfig::File { play, record } => {
             Ok(Box::new(file::FileIo::open(play, record, events)?))
         }
+        AudioConfig::Program(program) => Ok(Box::new(program::ProgramIo::new(program))),
         AudioConfig::Cpal {
             input_device,
             output_device,

@@ -85,11 +85,16 @@ async fn run(
         .map_err(|e| EndReason::Error(e.to_string()))?;
 
     // Ring until the user decides or the caller gives up.
+    let mut audio = setup.audio.clone();
     let decision = loop {
         tokio::select! {
             _ = acceptor.cancelled() => return Err(EndReason::Cancelled),
             command = commands.recv() => match command {
                 Some(CallCommand::Answer) => break None,
+                Some(CallCommand::AnswerWith(other)) => {
+                    audio = other;
+                    break None;
+                }
                 Some(CallCommand::Hangup) => break Some(603),
                 Some(CallCommand::Decline(code)) => break Some(code),
                 // Nothing to hold, send or transfer before the call is answered.
@@ -162,7 +167,7 @@ async fn run(
         }
     };
     let codec = params.codec;
-    if let Err(e) = media.start(params, setup.audio.clone()) {
+    if let Err(e) = media.start(params, audio) {
         let mut session = session;
         let _ = session.terminate().await;
         return Err(EndReason::Error(format!("audio failed: {e}")));

@@ -198,7 +198,7 @@ impl Established {
                     self.refer_received = false;
                 }
             }
-            Some(CallCommand::Answer) => {}
+            Some(CallCommand::Answer | CallCommand::AnswerWith(_)) => {}
         }
         Outcome::Continue(())
     }

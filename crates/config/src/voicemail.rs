@@ -1,0 +1,203 @@
+//! `[voicemail]`: when Frontdesk's own voicemail answers, what callers hear, how messages are
+//! recorded and transcribed, and how they are sorted.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `[voicemail]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoicemailConfig {
+    /// Whether the voicemail answers at all.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Seconds an incoming call rings before the voicemail takes it.
+    #[serde(default = "default_answer_after")]
+    pub answer_after_seconds: u32,
+    /// Answer at once when we already talk on another call.
+    #[serde(default = "default_true")]
+    pub when_busy: bool,
+    /// Do not disturb: the voicemail answers every call at once.
+    #[serde(default)]
+    pub do_not_disturb: bool,
+    /// Mailbox mode for an always-on machine that extensions forward to: every call goes
+    /// straight to the voicemail, the mailbox named by the called number or the
+    /// Diversion/History-Info header.
+    #[serde(default)]
+    pub mailbox_mode: bool,
+    /// The greeting outside all `[[voicemail.greetings]]` windows (WAV or MP3); none plays the
+    /// greeting shipped with Frontdesk.
+    #[serde(default)]
+    pub greeting: Option<PathBuf>,
+    /// Greetings for weekday and time windows, the first match wins.
+    #[serde(default)]
+    pub greetings: Vec<GreetingWindowConfig>,
+    /// Menu keys `"1"`–`"9"` → the number or extension that key forwards the caller to.
+    #[serde(default)]
+    pub menu: BTreeMap<String, String>,
+    /// Seconds a forwarded caller rings at the target before coming back to the voicemail.
+    #[serde(default = "default_forward_timeout")]
+    pub forward_timeout_seconds: u32,
+    /// Extensions callers may dial during the greeting have this many digits (0: off).
+    #[serde(default = "default_extension_length")]
+    pub extension_length: u32,
+    /// The longest message, in seconds.
+    #[serde(default = "default_max_seconds")]
+    pub max_seconds: u32,
+    /// Continuous silence, in seconds, that ends a message.
+    #[serde(default = "default_silence_seconds")]
+    pub silence_seconds: u32,
+    /// Recordings shorter than this many seconds are call attempts, not messages.
+    #[serde(default = "default_min_seconds")]
+    pub min_seconds: u32,
+    /// The Whisper model (a ggml `.bin` file); none looks in the usual places.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
+    /// Transcription language (`"en"`, `"de"`, ...) or `"auto"` to detect it per message.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Contacts to identify callers with (CSV in Frontdesk's template, or vCard).
+    #[serde(default)]
+    pub contacts: Option<PathBuf>,
+    /// Country for numbers without a country code (ISO 3166 code, e.g. `"DE"`).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Message categories by keyword; none uses the built-in English and German ones.
+    #[serde(default, rename = "category")]
+    pub categories: Vec<CategoryConfig>,
+}
+
+impl Default for VoicemailConfig {
+    fn default() -> Self {
+        VoicemailConfig {
+            enabled: true,
+            answer_after_seconds: default_answer_after(),
+            when_busy: true,
+            do_not_disturb: false,
+            mailbox_mode: false,
+            greeting: None,
+            greetings: Vec::new(),
+            menu: BTreeMap::new(),
+            forward_timeout_seconds: default_forward_timeout(),
+            extension_length: default_extension_length(),
+            max_seconds: default_max_seconds(),
+            silence_seconds: default_silence_seconds(),
+            min_seconds: default_min_seconds(),
+            model: None,
+            language: default_language(),
+            contacts: None,
+            country: None,
+            categories: Vec::new(),
+        }
+    }
+}
+
+/// `[[voicemail.greetings]]`: a greeting for some hours of some days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GreetingWindowConfig {
+    /// Days it applies on: `"mon"` … `"sun"`.
+    pub days: Vec<Weekday>,
+    /// From this time of day, `"HH:MM"` (inclusive).
+    pub from: TimeOfDay,
+    /// To this time of day, `"HH:MM"` (exclusive); earlier than `from` runs past midnight.
+    pub to: TimeOfDay,
+    /// The greeting file (WAV or MP3).
+    pub file: PathBuf,
+}
+
+/// `[[voicemail.category]]`: messages mentioning these words go to this category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    /// The category's name, shown in the inbox.
+    pub name: String,
+    /// Words or phrases; inflected forms match too (`invoice` finds `invoices`).
+    pub keywords: Vec<String>,
+    /// Where notifications of this category's messages go, if not the default address.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A day of the week as written in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// A time of day, written `"HH:MM"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay {
+    /// 0–23.
+    pub hour: u8,
+    /// 0–59.
+    pub minute: u8,
+}
+
+impl std::str::FromStr for TimeOfDay {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("`{text}` is not a time of day; write it as HH:MM, e.g. \"08:30\"");
+        let (hour, minute) = text.trim().split_once(':').ok_or_else(bad)?;
+        let hour: u8 = hour.parse().map_err(|_| bad())?;
+        let minute: u8 = minute.parse().map_err(|_| bad())?;
+        if hour > 23 || minute > 59 {
+            return Err(bad());
+        }
+        Ok(TimeOfDay { hour, minute })
+    }
+}
+
+impl std::fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_answer_after() -> u32 {
+    20
+}
+fn default_forward_timeout() -> u32 {
+    20
+}
+fn default_extension_length() -> u32 {
+    3
+}
+fn default_max_seconds() -> u32 {
+    180
+}
+fn default_silence_seconds() -> u32 {
+    10
+}
+fn default_min_seconds() -> u32 {
+    2
+}
+fn default_language() -> String {
+    "auto".into()
+}

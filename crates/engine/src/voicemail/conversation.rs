@@ -1,0 +1,159 @@
+//! One caller with the voicemail: answers with program audio, runs the sans-IO
+//! [`Conversation`] on the call's events (keys, hang-up, the end of a prompt, time) and carries
+//! out its actions: prompts, forwards, the recording, hanging up.
+
+use crate::Engine;
+use frontdesk_api::{Backend, CallState, Event, TransferRequest};
+use frontdesk_media::{AudioConfig, ProgramAudio};
+use frontdesk_sip::call::{CallCommand, CallHandle};
+use frontdesk_voicemail::{Action, Conversation, Input, Outcome, Prompt};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often the end of a prompt and the conversation's deadlines are checked.
+const POLL: Duration = Duration::from_millis(40);
+/// How long answering may take before the voicemail gives up on a call.
+const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
+/// Takes the ringing call `number` and talks to the caller until the conversation is over.
+pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
+    let call_id = format!("c{number}");
+    let mut events = engine.events.subscribe();
+    let (program, mut heard) = ProgramAudio::new();
+    if handle
+        .send(CallCommand::AnswerWith(AudioConfig::Program(
+            program.clone(),
+        )))
+        .is_err()
+    {
+        return;
+    }
+    if !answered(&engine, &call_id, &mut events).await {
+        return;
+    }
+    let mut call = Call {
+        engine: engine.clone(),
+        call_id: call_id.clone(),
+        handle,
+        program,
+        playing: false,
+    };
+    let (mut conversation, actions) = Conversation::start(engine.voicemail.settings());
+    call.carry_out(actions);
+    let mut poll = tokio::time::interval(POLL);
+    while !conversation.is_done() {
+        let input = tokio::select! {
+            event = events.recv() => match event {
+                Ok(Event::Dtmf { call_id, digit }) if call_id == call.call_id => Some(Input::Key(digit)),
+                Ok(Event::Call { call: info }) if info.id == call.call_id => match info.state {
+                    CallState::Ended if info.end_reason.as_deref() == Some("transferred") => {
+                        Some(Input::Forwarded)
+                    }
+                    CallState::Ended => Some(Input::HungUp),
+                    _ => None,
+                },
+                Ok(_) | Err(RecvError::Lagged(_)) => None,
+                Err(RecvError::Closed) => Some(Input::HungUp),
+            },
+            frame = heard.recv() => match frame {
+                Some(_frame) => None,
+                None => Some(Input::HungUp),
+            },
+            _ = poll.tick() => {
+                let actions = conversation.tick(Instant::now());
+                call.carry_out(actions);
+                call.prompt_finished().then_some(Input::PromptFinished)
+            }
+        };
+        if let Some(input) = input {
+            let actions = conversation.handle(input, Instant::now());
+            call.carry_out(actions);
+        }
+    }
+}
+
+/// Waits until the call is answered; false when it ended or never got there.
+async fn answered(
+    engine: &Engine,
+    call_id: &str,
+    events: &mut tokio::sync::broadcast::Receiver<Event>,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + ANSWER_WAIT;
+    loop {
+        let number = call_id.trim_start_matches('c').parse().unwrap_or(0);
+        match engine.calls.info(number).map(|c| c.state) {
+            Some(CallState::Active) => return true,
+            Some(CallState::Incoming) => {}
+            _ => return false,
+        }
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => {}
+            Ok(Err(RecvError::Closed)) | Err(_) => return false,
+        }
+    }
+}
+
+/// The call as the voicemail drives it.
+struct Call {
+    engine: Arc<Engine>,
+    call_id: String,
+    handle: CallHandle,
+    program: ProgramAudio,
+    /// A prompt was queued and has not been reported finished yet.
+    playing: bool,
+}
+
+impl Call {
+    fn carry_out(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            tracing::debug!(call = %self.call_id, ?action, "voicemail");
+            match action {
+                Action::Play(prompt) => {
+                    self.program.stop();
+                    let clip = match prompt {
+                        Prompt::Greeting => self.engine.voicemail.greeting_now(),
+                        Prompt::Beep => self.engine.voicemail.beep(),
+                    };
+                    self.program.play(clip);
+                    self.playing = true;
+                }
+                Action::StopPrompt => {
+                    self.program.stop();
+                    self.playing = false;
+                }
+                Action::StartRecording | Action::StopRecording => {}
+                Action::Forward(target) => {
+                    let engine = self.engine.clone();
+                    let call_id = self.call_id.clone();
+                    tokio::spawn(async move {
+                        let request = TransferRequest {
+                            target,
+                            attended: false,
+                        };
+                        if let Err(e) = engine.transfer(Some(call_id.clone()), request).await {
+                            tracing::info!(call = %call_id, "voicemail forward failed: {e}");
+                        }
+                    });
+                }
+                Action::HangUp => {
+                    let _ = self.handle.send(CallCommand::Hangup);
+                }
+                Action::Done(outcome) => self.file(outcome),
+            }
+        }
+    }
+
+    /// Whether the prompt queued last has just finished playing.
+    fn prompt_finished(&mut self) -> bool {
+        if self.playing && !self.program.is_playing() {
+            self.playing = false;
+            return true;
+        }
+        false
+    }
+
+    fn file(&mut self, outcome: Outcome) {
+        tracing::info!(call = %self.call_id, ?outcome, "voicemail done");
+    }
+}

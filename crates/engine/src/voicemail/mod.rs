@@ -1,0 +1,126 @@
+//! Frontdesk's own voicemail inside the engine: when it takes a call ([`takeover`]), the
+//! conversation with the caller on a real call ([`conversation`]), and the greetings it plays.
+
+mod conversation;
+mod takeover;
+
+use frontdesk_config::{VoicemailConfig, Weekday as ConfigWeekday};
+use frontdesk_voicemail::greeting::{beep_clip, default_clip, load_clip};
+use frontdesk_voicemail::{Clip, GreetingSchedule, GreetingWindow, Settings};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub(crate) use takeover::watch_ringing;
+
+/// The voicemail's configuration turned into what calls need, greetings decoded once.
+pub(crate) struct Voicemail {
+    pub(crate) config: VoicemailConfig,
+    settings: Settings,
+    schedule: GreetingSchedule,
+    clips: HashMap<PathBuf, Clip>,
+    default_greeting: Clip,
+    beep: Clip,
+    /// Problems found while loading (broken greeting files), told to front ends once.
+    pub(crate) problems: Vec<String>,
+}
+
+impl Voicemail {
+    /// Reads the greetings; a broken file is reported and replaced by the shipped greeting,
+    /// so the voicemail always answers.
+    pub(crate) fn load(config: &VoicemailConfig) -> Voicemail {
+        let schedule = GreetingSchedule {
+            windows: config
+                .greetings
+                .iter()
+                .map(|w| GreetingWindow {
+                    days: w.days.iter().map(|d| weekday(*d)).collect(),
+                    from: jiff::civil::Time::constant(w.from.hour as i8, w.from.minute as i8, 0, 0),
+                    to: jiff::civil::Time::constant(w.to.hour as i8, w.to.minute as i8, 0, 0),
+                    file: w.file.clone(),
+                })
+                .collect(),
+            default: config.greeting.clone(),
+        };
+        let mut clips = HashMap::new();
+        let mut problems = Vec::new();
+        let files = schedule
+            .windows
+            .iter()
+            .map(|w| w.file.clone())
+            .chain(schedule.default.clone());
+        for file in files {
+            if clips.contains_key(&file) {
+                continue;
+            }
+            match load_clip(&file) {
+                Ok(clip) => {
+                    clips.insert(file, clip);
+                }
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    problems.push(e.to_string());
+                }
+            }
+        }
+        Voicemail {
+            settings: settings(config),
+            config: config.clone(),
+            schedule,
+            clips,
+            default_greeting: default_clip(),
+            beep: beep_clip(),
+            problems,
+        }
+    }
+
+    /// The greeting for this moment (local time).
+    pub(crate) fn greeting_now(&self) -> Clip {
+        let now = jiff::Zoned::now().datetime();
+        self.greeting_at(now)
+    }
+
+    fn greeting_at(&self, at: jiff::civil::DateTime) -> Clip {
+        self.schedule
+            .pick(at)
+            .and_then(|file: &Path| self.clips.get(file))
+            .unwrap_or(&self.default_greeting)
+            .clone()
+    }
+
+    pub(crate) fn beep(&self) -> Clip {
+        self.beep.clone()
+    }
+
+    pub(crate) fn settings(&self) -> Settings {
+        self.settings.clone()
+    }
+}
+
+fn settings(config: &VoicemailConfig) -> Settings {
+    Settings {
+        menu: config
+            .menu
+            .iter()
+            .filter_map(|(key, target)| Some((key.chars().next()?, target.clone())))
+            .collect(),
+        extension_length: config.extension_length as usize,
+        max_recording: Duration::from_secs(config.max_seconds.into()),
+        silence_limit: Duration::from_secs(config.silence_seconds.into()),
+        min_message: Duration::from_secs(config.min_seconds.into()),
+        ..Settings::default()
+    }
+}
+
+fn weekday(day: ConfigWeekday) -> jiff::civil::Weekday {
+    use jiff::civil::Weekday as W;
+    match day {
+        ConfigWeekday::Mon => W::Monday,
+        ConfigWeekday::Tue => W::Tuesday,
+        ConfigWeekday::Wed => W::Wednesday,
+        ConfigWeekday::Thu => W::Thursday,
+        ConfigWeekday::Fri => W::Friday,
+        ConfigWeekday::Sat => W::Saturday,
+        ConfigWeekday::Sun => W::Sunday,
+    }
+}

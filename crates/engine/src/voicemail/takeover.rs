@@ -1,0 +1,40 @@
+//! When the voicemail takes a ringing call: after `answer_after_seconds`, at once when we are
+//! busy on another call (`when_busy`), in do-not-disturb or in mailbox mode.
+
+use super::conversation;
+use crate::Engine;
+use frontdesk_api::CallState;
+use frontdesk_sip::call::CallHandle;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Watches a new incoming call and hands it to the voicemail if nobody takes it in time.
+pub(crate) fn watch_ringing(engine: &Arc<Engine>, number: u64, handle: CallHandle) {
+    let config = &engine.voicemail.config;
+    if !config.enabled {
+        return;
+    }
+    let ours = format!("c{number}");
+    let busy = engine
+        .calls
+        .list()
+        .iter()
+        .any(|c| c.id != ours && c.state == CallState::Active);
+    let at_once = config.mailbox_mode || config.do_not_disturb || (busy && config.when_busy);
+    let delay = if at_once {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(config.answer_after_seconds.into())
+    };
+    let weak = Arc::downgrade(engine);
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let Some(engine) = weak.upgrade() else { return };
+        // Answered, declined or given up meanwhile: nothing to do.
+        if engine.calls.info(number).map(|c| c.state) != Some(CallState::Incoming) {
+            return;
+        }
+        tracing::info!(call = %ours, "the voicemail takes the call");
+        conversation::run(engine, number, handle).await;
+    });
+}
