@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[Migration] = &[
 /// the index holds, which is what FTS5 needs to delete them again. The update
 /// trigger fires only for the indexed columns, so marking a message read does
 /// not touch the index. `remove_diacritics 2` makes "ruckruf" find "Rückruf".
+///
+/// `messages_numbers` is a trigram index over the calling numbers without
+/// separators, so digits typed from the middle of a number ("1234567" in
+/// "030 1234567") are found without scanning every row.
 const INBOX_SCHEMA: &str = "
     CREATE TABLE messages (
         id                  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -90,6 +94,13 @@ const INBOX_SCHEMA: &str = "
         email_due_at        INTEGER,
         email_sent_at       INTEGER,
         sip_call_id         TEXT,
+        -- Both calling numbers without separators, for the trigram index:
+        -- '0170 1234-567' and '+491701234567' become '01701234567 491701234567'.
+        caller_digits       TEXT NOT NULL GENERATED ALWAYS AS (
+            replace(replace(replace(replace(replace(replace(replace(caller_number, ' ', ''), '-', ''), '/', ''), '(', ''), ')', ''), '.', ''), '+', '')
+            || ' ' ||
+            replace(replace(replace(replace(replace(replace(replace(COALESCE(caller_e164, ''), ' ', ''), '-', ''), '/', ''), '(', ''), ')', ''), '.', ''), '+', '')
+        ) STORED,
         CHECK ((contact_id IS NULL) = (contact_confidence IS NULL)),
         CHECK (transcription_state <> 'pending' OR audio_path IS NOT NULL),
         CHECK (email_state <> 'queued' OR email_due_at IS NOT NULL),
@@ -110,6 +121,23 @@ const INBOX_SCHEMA: &str = "
         content = 'messages', content_rowid = 'id',
         tokenize = 'unicode61 remove_diacritics 2'
     );
+    CREATE VIRTUAL TABLE messages_numbers USING fts5(
+        caller_digits, content = 'messages', content_rowid = 'id', tokenize = 'trigram'
+    );
+    CREATE TRIGGER messages_numbers_after_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_numbers (rowid, caller_digits) VALUES (new.id, new.caller_digits);
+    END;
+    CREATE TRIGGER messages_numbers_after_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_numbers (messages_numbers, rowid, caller_digits)
+        VALUES ('delete', old.id, old.caller_digits);
+    END;
+    CREATE TRIGGER messages_numbers_after_update
+    AFTER UPDATE OF caller_number, caller_e164 ON messages BEGIN
+        INSERT INTO messages_numbers (messages_numbers, rowid, caller_digits)
+        VALUES ('delete', old.id, old.caller_digits);
+        INSERT INTO messages_numbers (rowid, caller_digits) VALUES (new.id, new.caller_digits);
+    END;
+
     CREATE TRIGGER messages_fts_after_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts
             (rowid, transcript, caller_number, caller_e164, caller_name, contact_name, category)

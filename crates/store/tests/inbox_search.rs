@@ -250,6 +250,11 @@ fn index_follows_updates_and_deletes() {
         [],
     )
     .unwrap();
+    conn.execute(
+        "INSERT INTO messages_numbers (messages_numbers, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .unwrap();
     let indexed: i64 = conn
         .query_row(
             "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'general'",
@@ -432,4 +437,56 @@ fn filters_combine_and_pages_are_newest_first() {
         .unwrap()
         .is_empty());
     assert_eq!(store.mailboxes().unwrap(), ["office", "support"]);
+}
+
+#[test]
+fn many_hits_page_the_same_way_as_few() {
+    // Past 1,000 hits the inbox walks the time index instead of sorting the
+    // hits; both ways must give the same order and pages.
+    let (_dir, store) = open();
+    let rare = |i: usize| i.is_multiple_of(10);
+    let support = |i: usize| i.is_multiple_of(3);
+    let batch: Vec<_> = (0..1_500usize)
+        .map(|i| {
+            // Times out of id order, with ties.
+            let at = Timestamp((i as i64 * 7_919) % 1_000);
+            let mut m = voicemail(at, &format!("0170 {i:04}"));
+            let name = if rare(i) {
+                "Rare Caller"
+            } else {
+                "Invoice Department"
+            };
+            m.caller_name = Some(name.into());
+            m.mailbox = if support(i) { "support" } else { "office" }.into();
+            m
+        })
+        .collect();
+    let ids = store.insert_messages(&batch).unwrap();
+    // (index into batch, id), newest first.
+    let mut expected: Vec<(usize, MessageId)> = ids.iter().copied().enumerate().collect();
+    expected.sort_by_key(|&(i, id)| std::cmp::Reverse((batch[i].received_at, id)));
+
+    type Keep<'a> = &'a dyn Fn(usize) -> bool;
+    let cases: [(&str, Option<&str>, Keep); 4] = [
+        ("invoice", None, &|i| !rare(i)),
+        ("invoice", Some("support"), &|i| !rare(i) && support(i)),
+        ("rare", None, &rare),
+        ("0170", None, &|_| true),
+    ];
+    for (text, mailbox, keep) in cases {
+        let want: Vec<MessageId> = expected.iter().filter(|e| keep(e.0)).map(|e| e.1).collect();
+        for (offset, limit) in [(0, 50), (0, 2_000), (137, 20), (want.len() - 3, 50)] {
+            let query = InboxQuery {
+                search: Some(text.into()),
+                mailbox: mailbox.map(String::from),
+                limit,
+                offset,
+                ..InboxQuery::default()
+            };
+            let got: Vec<MessageId> = store.inbox(&query).unwrap().iter().map(|m| m.id).collect();
+            let page: Vec<MessageId> = want.iter().skip(offset).take(limit).copied().collect();
+            assert_eq!(got, page, "{text} {mailbox:?} {offset}+{limit}");
+            assert_eq!(store.inbox_count(&query).unwrap(), want.len() as u64);
+        }
+    }
 }
