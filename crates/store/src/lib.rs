@@ -23,6 +23,40 @@
 //! assert_eq!(store.history(10)?.len(), 1);
 //! # Ok::<(), frontdesk_store::StoreError>(())
 //! ```
+//!
+//! A voicemail's way through the inbox: filed with its recording, picked up
+//! by the transcription worker, found by search.
+//!
+//! ```
+//! use frontdesk_store::{InboxQuery, MessageKind, NewMessage, Store, Timestamp, TranscriptionState};
+//!
+//! let store = Store::open_in_memory()?;
+//! let id = store.insert_message(&NewMessage {
+//!     kind: MessageKind::Message,
+//!     mailbox: "office".into(),
+//!     account: Some("office".into()),
+//!     caller_number: "0170 1234567".into(),
+//!     caller_e164: Some("+491701234567".into()),
+//!     caller_name: None,
+//!     contact: None,
+//!     received_at: Timestamp::now(),
+//!     duration_ms: 14_200,
+//!     audio_path: Some("voicemail/2024/05/a84b4c76.ogg".into()),
+//!     transcription_state: TranscriptionState::Pending,
+//!     transcription_error: None,
+//!     category: None,
+//!     sip_call_id: Some("a84b4c76e66710".into()),
+//! })?;
+//! for job in store.pending_transcriptions(4)? {
+//!     store.set_transcript(job.id, "Bitte um Rückruf wegen der Rechnung", Some("de"))?;
+//! }
+//! let hits = store.inbox(&InboxQuery {
+//!     search: Some("ruckruf".into()),
+//!     ..InboxQuery::default()
+//! })?;
+//! assert_eq!(hits[0].id, id);
+//! # Ok::<(), frontdesk_store::StoreError>(())
+//! ```
 
 mod calls;
 pub mod email_outbox;
