@@ -27,6 +27,9 @@ pub enum Command {
     /// Manage account settings that do not belong in the config file.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Transcribe a WAV file on this machine with Whisper and print the text (the code path
+    /// voicemail uses), for scripts and measurements.
+    Transcribe(TranscribeArgs),
 }
 
 /// Arguments of `frontdesk daemon`.
@@ -153,6 +156,28 @@ pub enum Verb {
     UiUrl,
 }
 
+/// Arguments of `frontdesk transcribe`.
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// ggml Whisper model; default $FRONTDESK_WHISPER_MODEL, else the first ggml-*.bin in
+    /// the models folder of the user data directory (~/.local/share/frontdesk/models).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Spoken language (`en`, `de`, ...); detected when left out or `auto`.
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
+    /// CPU threads for Whisper.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = frontdesk_transcribe::DEFAULT_THREADS,
+        value_parser = clap::value_parser!(u32).range(1..=64)
+    )]
+    pub threads: u32,
+    /// The recording: a WAV file (8/16/24/32-bit integer or float, any rate and channels).
+    pub wav: PathBuf,
+}
+
 /// `frontdesk account ...` commands.
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -206,6 +231,38 @@ mod tests {
             panic!()
         };
         assert!(matches!(ctl.verb, Verb::History { limit: 20 }));
+    }
+
+    #[test]
+    fn transcribe_takes_a_wav_and_defaults_to_two_threads() {
+        let cli = Cli::try_parse_from(["frontdesk", "transcribe", "m.wav"]).unwrap();
+        let Command::Transcribe(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.wav, PathBuf::from("m.wav"));
+        assert_eq!((args.model, args.language, args.threads), (None, None, 2));
+        let cli = Cli::try_parse_from([
+            "frontdesk",
+            "transcribe",
+            "--model",
+            "ggml-base.bin",
+            "--language",
+            "de",
+            "--threads",
+            "4",
+            "m.wav",
+        ])
+        .unwrap();
+        let Command::Transcribe(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.model, Some(PathBuf::from("ggml-base.bin")));
+        assert_eq!(args.language.as_deref(), Some("de"));
+        assert_eq!(args.threads, 4);
+        assert!(
+            Cli::try_parse_from(["frontdesk", "transcribe", "--threads", "0", "m.wav"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["frontdesk", "transcribe"]).is_err());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! - `frontdesk daemon [--config FILE] [--control-listen ADDR] [--ui DIR]` runs the engine
 //!   (and serves the web UI from DIR);
 //! - `frontdesk ctl [--config FILE] <verb> [--json]` sends one request to it;
-//! - `frontdesk account set-password <account> [--config FILE]` stores a password.
+//! - `frontdesk account set-password <account> [--config FILE]` stores a password;
+//! - `frontdesk transcribe [--model M] [--language L] [--threads N] <wav>` prints what was said.
 //!
 //! Exit codes: 0 ok, 1 request refused, 2 usage or config error, 3 no daemon running.
 
@@ -14,6 +15,7 @@ mod daemon;
 mod failure;
 mod human;
 mod settings;
+mod transcribe;
 
 use clap::Parser;
 use cli::{AccountCommand, Cli, Command};
@@ -29,8 +31,13 @@ fn main() -> ExitCode {
         }
         Command::Ctl(args) => runtime().and_then(|rt| rt.block_on(ctl::run(args))),
         Command::Daemon(args) => {
-            init_logging();
+            init_logging("info");
             runtime().and_then(|rt| rt.block_on(daemon::run(args)))
+        }
+        Command::Transcribe(args) => {
+            // stdout carries only the transcript; whisper.cpp's chatter stays below `warn`.
+            init_logging("warn");
+            transcribe::run(args)
         }
     };
     match result {
@@ -47,10 +54,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::Refused(format!("cannot start the async runtime: {e}")))
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
-fn init_logging() {
+/// Logs to stderr, filtered by `RUST_LOG` (else `default`).
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,0 +1,272 @@
+//! Transcription with the real Whisper model (`../shared/models/ggml-tiny.en.bin` next to the
+//! repository, or `$FRONTDESK_WHISPER_MODEL`) on speech synthesised by espeak-ng.
+
+use frontdesk_transcribe::*;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The test model: `$FRONTDESK_WHISPER_MODEL`, else the shared tiny.en model.
+fn model_path() -> PathBuf {
+    match std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()) {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/models/ggml-tiny.en.bin"
+        )),
+    }
+}
+
+/// One model for all tests of this file, as the voicemail worker shares one.
+fn transcriber() -> Arc<Transcriber> {
+    static MODEL: OnceLock<Arc<Transcriber>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let path = model_path();
+            Arc::new(Transcriber::load(&path).unwrap_or_else(|e| {
+                panic!("the test model must load ({e}); set {MODEL_ENV} to a ggml model")
+            }))
+        })
+        .clone()
+}
+
+/// espeak-ng settings tiny.en understands reliably: American voice, 130 words a minute, 50 ms
+/// between words (with the default voice and speed it hears "back" as "Mac").
+const CLEARLY: &[&str] = &["-v", "en-us", "-s", "130", "-g", "5"];
+
+/// Speaks `text` clearly into a WAV file with espeak-ng (22050 Hz mono).
+fn speak(dir: &Path, name: &str, text: &str) -> PathBuf {
+    espeak(dir, name, text, CLEARLY)
+}
+
+/// Runs espeak-ng with `options`, writing `name` in `dir`.
+fn espeak(dir: &Path, name: &str, text: &str, options: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new("espeak-ng")
+        .args(options)
+        .arg("-w")
+        .arg(&path)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("espeak-ng cannot be run ({e}): run scripts/install-deps (CI installs it)")
+        });
+    assert!(status.success(), "espeak-ng failed: {status}");
+    path
+}
+
+fn assert_words(text: &str, words: &[&str]) {
+    let lower = text.to_lowercase();
+    for word in words {
+        assert!(lower.contains(word), "{word:?} missing from {text:?}");
+    }
+}
+
+#[test]
+fn spoken_words_come_out_as_text_with_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = speak(
+        dir.path(),
+        "message.wav",
+        "Please call me back about the invoice",
+    );
+    let audio = load_wav_16k(&wav).unwrap();
+    let transcript = transcriber()
+        .transcribe(&audio, &TranscribeOptions::default())
+        .unwrap();
+    assert_words(&transcript.text, &["call", "back", "invoice"]);
+    assert_eq!(transcript.language, "en");
+    assert!(!transcript.text.contains('['), "{transcript:?}");
+    assert!(!transcript.segments.is_empty());
+    let audio_ms = audio.len() as u64 * 1000 / 16_000;
+    let mut previous_end = 0;
+    for segment in &transcript.segments {
+        assert!(!segment.text.is_empty());
+        assert!(segment.start_ms >= previous_end, "{transcript:?}");
+        assert!(segment.start_ms < segment.end_ms, "{transcript:?}");
+        assert!(segment.end_ms <= audio_ms, "{transcript:?}");
+        previous_end = segment.end_ms;
+    }
+    let joined: Vec<&str> = transcript
+        .segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(clean_transcript(&joined.join(" ")), transcript.text);
+}
+
+#[test]
+fn a_fixed_language_is_used_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = speak(
+        dir.path(),
+        "fixed.wav",
+        "I would like an appointment on Monday",
+    );
+    let audio = load_wav_16k(&wav).unwrap();
+    let options = TranscribeOptions {
+        language: Some("English".into()),
+        threads: 1,
+    };
+    let transcript = transcriber().transcribe(&audio, &options).unwrap();
+    assert_eq!(transcript.language, "en");
+    assert_words(&transcript.text, &["appointment", "monday"]);
+}
+
+#[test]
+fn a_word_shorter_than_a_second_is_still_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default speed: clearly spoken, "Hello" takes more than a second.
+    let wav = espeak(dir.path(), "short.wav", "Hello", &[]);
+    let audio = load_wav_16k(&wav).unwrap();
+    assert!(audio.len() < 16_000, "espeak spoke {} samples", audio.len());
+    let transcript = transcriber()
+        .transcribe(&audio, &TranscribeOptions::default())
+        .unwrap();
+    assert_words(&transcript.text, &["hello"]);
+}
+
+#[test]
+fn silence_and_tiny_clips_are_empty_text_not_errors() {
+    let transcriber = transcriber();
+    let options = TranscribeOptions::default();
+    for (what, audio) in [
+        ("no audio", Vec::new()),
+        ("50 ms", vec![0.0; 800]),
+        ("0.5 s of silence", vec![0.0; 8_000]),
+        ("5 s of silence", vec![0.0; 80_000]),
+        ("NaN samples", vec![f32::NAN; 32_000]),
+    ] {
+        let transcript = transcriber
+            .transcribe(&audio, &options)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(transcript.text, "", "{what}: {transcript:?}");
+        assert!(transcript.segments.is_empty(), "{what}: {transcript:?}");
+        assert_eq!(transcript.language, "en", "{what}");
+    }
+}
+
+#[test]
+fn two_threads_share_one_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = load_wav_16k(&speak(dir.path(), "a.wav", "Please call me back")).unwrap();
+    let second =
+        load_wav_16k(&speak(dir.path(), "b.wav", "Please send the invoice again")).unwrap();
+    let options = TranscribeOptions {
+        language: None,
+        threads: 1,
+    };
+    let handles: Vec<_> = [first, second]
+        .into_iter()
+        .map(|audio| {
+            let transcriber = transcriber();
+            let options = options.clone();
+            std::thread::spawn(move || transcriber.transcribe(&audio, &options).unwrap())
+        })
+        .collect();
+    let texts: Vec<String> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().text)
+        .collect();
+    assert_words(&texts[0], &["call", "back"]);
+    assert_words(&texts[1], &["invoice", "again"]);
+}
+
+#[test]
+fn languages_are_checked_against_the_model() {
+    let transcriber = transcriber();
+    assert!(!transcriber.is_multilingual());
+    // Too short to run Whisper: the language is still checked first.
+    let audio = vec![0.0; 800];
+    let with = |language: &str| TranscribeOptions {
+        language: Some(language.into()),
+        threads: 1,
+    };
+    for auto in ["auto", "AUTO", "", " "] {
+        let transcript = transcriber.transcribe(&audio, &with(auto)).unwrap();
+        assert_eq!(transcript.language, "en", "{auto:?}: an English-only model");
+    }
+    for unknown in ["klingon", "e\0n", "xx"] {
+        let error = transcriber.transcribe(&audio, &with(unknown)).unwrap_err();
+        assert!(
+            matches!(error, TranscribeError::UnknownLanguage { .. }),
+            "{unknown:?}: {error:?}"
+        );
+        assert!(error.to_string().contains("such as en or de"), "{error}");
+    }
+    let error = transcriber.transcribe(&audio, &with("de")).unwrap_err();
+    assert!(
+        matches!(error, TranscribeError::LanguageNotInModel { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("multilingual model"), "{error}");
+}
+
+#[test]
+fn a_missing_model_says_where_to_configure_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ggml-nowhere.bin");
+    let error = Transcriber::load(&path).unwrap_err();
+    assert!(
+        matches!(error, TranscribeError::ModelMissing { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains(path.to_str().unwrap()), "{message}");
+    assert!(message.contains("[voicemail] model"), "{message}");
+    assert!(message.contains("install a model"), "{message}");
+}
+
+#[test]
+fn a_file_that_is_no_model_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    // A WAV file picked by mistake.
+    let wav = speak(dir.path(), "not-a-model.wav", "hello");
+    let error = Transcriber::load(&wav).unwrap_err();
+    assert!(
+        matches!(error, TranscribeError::NotAModel { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("not-a-model.wav") && message.contains("not a ggml Whisper model"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_truncated_model_is_reported_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(model_path()).unwrap();
+    let path = dir.path().join("ggml-cut.bin");
+    std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+    let error = Transcriber::load(&path).unwrap_err();
+    assert!(
+        matches!(error, TranscribeError::ModelCorrupt { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("ggml-cut.bin") && message.contains("corrupt"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_corrupt_wav_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(speak(dir.path(), "good.wav", "hello")).unwrap();
+    // Same size, but the header overwritten with noise.
+    let mut bad = good.clone();
+    for (i, byte) in bad.iter_mut().take(44).enumerate() {
+        *byte = (i as u8).wrapping_mul(37);
+    }
+    let path = dir.path().join("corrupt.wav");
+    std::fs::write(&path, &bad).unwrap();
+    let error = load_wav_16k(&path).unwrap_err();
+    assert!(matches!(error, TranscribeError::BadWav { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("corrupt.wav") && message.contains("not a usable WAV"),
+        "{message}"
+    );
+}
