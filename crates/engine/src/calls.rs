@@ -28,6 +28,8 @@ struct LiveCall {
     dialog: Option<DialogId>,
     /// See [`Party::progress_to`].
     progress_to: Option<u64>,
+    /// The SIP Call-ID, to tie the call to its history row and voicemail message.
+    sip_call_id: String,
 }
 
 /// Who the far end is, for a call about to start.
@@ -145,6 +147,15 @@ impl Calls {
             .and_then(|c| c.dialog.clone())
     }
 
+    /// The SIP Call-ID of call `number`.
+    pub(crate) fn sip_call_id(&self, number: u64) -> Option<String> {
+        self.live
+            .lock()
+            .expect("calls lock")
+            .get(&number)
+            .map(|c| c.sip_call_id.clone())
+    }
+
     /// The public state of call `number` now.
     pub(crate) fn info(&self, number: u64) -> Option<CallInfo> {
         self.live
@@ -220,6 +231,7 @@ pub(crate) async fn track(
             handle,
             dialog: None,
             progress_to: party.progress_to,
+            sip_call_id: party.sip_call_id.clone(),
         },
     );
     engine.emit(Event::Call { call: info.clone() });

@@ -31,7 +31,8 @@ impl History {
         })
     }
 
-    async fn run<T: Send + 'static>(
+    /// Runs `work` on the store on the blocking pool (the inbox shares the database).
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Store) -> Result<T, frontdesk_store::StoreError> + Send + 'static,
     ) -> Result<T, String> {

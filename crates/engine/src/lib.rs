@@ -89,6 +89,13 @@ impl Engine {
         });
         engine.accounts.start(&engine);
         engine.start_panel();
+        for problem in &engine.voicemail.problems {
+            engine.emit(Event::Notice {
+                message: problem.clone(),
+            });
+        }
+        voicemail::recover_unfinished(&engine).await;
+        voicemail::spawn_transcription(&engine);
         incoming::spawn_listener(&engine);
         Ok(engine)
     }

@@ -2,6 +2,8 @@
 //! [`Conversation`] on the call's events (keys, hang-up, the end of a prompt, time) and carries
 //! out its actions: prompts, forwards, the recording, hanging up.
 
+use super::filing;
+use super::recording::{MessageFiles, MessageMeta, MessageRecording};
 use crate::Engine;
 use frontdesk_api::{Backend, CallState, Event, TransferRequest};
 use frontdesk_media::{AudioConfig, ProgramAudio};
@@ -32,18 +34,34 @@ pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
     if !answered(&engine, &call_id, &mut events).await {
         return;
     }
+    let meta = meta_of(&engine, number);
     let mut call = Call {
         engine: engine.clone(),
         call_id: call_id.clone(),
         handle,
         program,
         playing: false,
+        files: MessageFiles::new(&engine.config.data.dir, &meta, &call_id),
+        meta,
+        recording: None,
+        finished: None,
+        outcome: None,
     };
     let (mut conversation, actions) = Conversation::start(engine.voicemail.settings());
-    call.carry_out(actions);
+    call.carry_out(actions).await;
     let mut poll = tokio::time::interval(POLL);
     while !conversation.is_done() {
         let input = tokio::select! {
+            voice = async {
+                match call.recording.as_mut() {
+                    Some(recording) => recording.voice().await,
+                    None => std::future::pending().await,
+                }
+            } => match voice {
+                Some(state) if state.limit_reached => Some(Input::SilenceLimit),
+                Some(state) if state.speech_seen => Some(Input::Speech),
+                _ => None,
+            },
             event = events.recv() => match event {
                 Ok(Event::Dtmf { call_id, digit }) if call_id == call.call_id => Some(Input::Key(digit)),
                 Ok(Event::Call { call: info }) if info.id == call.call_id => match info.state {
@@ -57,19 +75,48 @@ pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
                 Err(RecvError::Closed) => Some(Input::HungUp),
             },
             frame = heard.recv() => match frame {
-                Some(_frame) => None,
+                Some(frame) => {
+                    if let Some(recording) = &call.recording {
+                        recording.push(frame);
+                    }
+                    None
+                }
                 None => Some(Input::HungUp),
             },
             _ = poll.tick() => {
                 let actions = conversation.tick(Instant::now());
-                call.carry_out(actions);
+                call.carry_out(actions).await;
                 call.prompt_finished().then_some(Input::PromptFinished)
             }
         };
         if let Some(input) = input {
             let actions = conversation.handle(input, Instant::now());
-            call.carry_out(actions);
+            call.carry_out(actions).await;
         }
+    }
+    // Whatever ended the conversation, the recording is closed and the outcome filed.
+    if let Some(recording) = call.recording.take() {
+        call.finished = Some(recording.finish().await);
+    }
+    if let Some(outcome) = call.outcome.take() {
+        filing::file(&engine, call.meta.clone(), outcome, call.finished.take()).await;
+    }
+}
+
+/// Who is calling, from the call's public state.
+fn meta_of(engine: &Engine, number: u64) -> MessageMeta {
+    let info = engine.calls.info(number);
+    let account = info.as_ref().and_then(|c| c.account.clone());
+    MessageMeta {
+        mailbox: account.clone().unwrap_or_else(|| "direct".into()),
+        account,
+        caller_number: info
+            .as_ref()
+            .map(|c| c.remote_number.clone())
+            .unwrap_or_default(),
+        caller_name: info.as_ref().and_then(|c| c.remote_name.clone()),
+        received_at: frontdesk_store::Timestamp::now().as_millis(),
+        sip_call_id: engine.calls.sip_call_id(number),
     }
 }
 
@@ -102,10 +149,18 @@ struct Call {
     program: ProgramAudio,
     /// A prompt was queued and has not been reported finished yet.
     playing: bool,
+    meta: MessageMeta,
+    files: MessageFiles,
+    recording: Option<MessageRecording>,
+    finished: Option<(
+        MessageFiles,
+        Result<frontdesk_recording::RecordingInfo, String>,
+    )>,
+    outcome: Option<Outcome>,
 }
 
 impl Call {
-    fn carry_out(&mut self, actions: Vec<Action>) {
+    async fn carry_out(&mut self, actions: Vec<Action>) {
         for action in actions {
             tracing::debug!(call = %self.call_id, ?action, "voicemail");
             match action {
@@ -122,7 +177,23 @@ impl Call {
                     self.program.stop();
                     self.playing = false;
                 }
-                Action::StartRecording | Action::StopRecording => {}
+                Action::StartRecording => {
+                    let limit =
+                        Duration::from_secs(self.engine.voicemail.config.silence_seconds.into());
+                    match MessageRecording::start(self.files.clone(), &self.meta, limit) {
+                        Ok(recording) => self.recording = Some(recording),
+                        // Without a file the caller could speak into nothing: end politely.
+                        Err(e) => {
+                            tracing::error!(call = %self.call_id, "voicemail cannot record: {e}");
+                            let _ = self.handle.send(CallCommand::Hangup);
+                        }
+                    }
+                }
+                Action::StopRecording => {
+                    if let Some(recording) = self.recording.take() {
+                        self.finished = Some(recording.finish().await);
+                    }
+                }
                 Action::Forward(target) => {
                     let engine = self.engine.clone();
                     let call_id = self.call_id.clone();
@@ -139,7 +210,10 @@ impl Call {
                 Action::HangUp => {
                     let _ = self.handle.send(CallCommand::Hangup);
                 }
-                Action::Done(outcome) => self.file(outcome),
+                Action::Done(outcome) => {
+                    tracing::info!(call = %self.call_id, ?outcome, "voicemail done");
+                    self.outcome = Some(outcome);
+                }
             }
         }
     }
@@ -151,9 +225,5 @@ impl Call {
             return true;
         }
         false
-    }
-
-    fn file(&mut self, outcome: Outcome) {
-        tracing::info!(call = %self.call_id, ?outcome, "voicemail done");
     }
 }

@@ -2,7 +2,10 @@
 //! conversation with the caller on a real call ([`conversation`]), and the greetings it plays.
 
 mod conversation;
+mod filing;
+mod recording;
 mod takeover;
+mod transcription;
 
 use frontdesk_config::{VoicemailConfig, Weekday as ConfigWeekday};
 use frontdesk_voicemail::greeting::{beep_clip, default_clip, load_clip};
@@ -11,7 +14,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub(crate) use filing::recover_unfinished;
 pub(crate) use takeover::watch_ringing;
+pub(crate) use transcription::spawn as spawn_transcription;
 
 /// The voicemail's configuration turned into what calls need, greetings decoded once.
 pub(crate) struct Voicemail {
@@ -23,6 +28,7 @@ pub(crate) struct Voicemail {
     beep: Clip,
     /// Problems found while loading (broken greeting files), told to front ends once.
     pub(crate) problems: Vec<String>,
+    pub(crate) worker: transcription::TranscriptionWorker,
 }
 
 impl Voicemail {
@@ -63,7 +69,13 @@ impl Voicemail {
                 }
             }
         }
+        let model = config
+            .model
+            .clone()
+            .or_else(frontdesk_transcribe::default_model_path)
+            .filter(|path| path.is_file());
         Voicemail {
+            worker: transcription::TranscriptionWorker::new(model),
             settings: settings(config),
             config: config.clone(),
             schedule,
@@ -94,6 +106,29 @@ impl Voicemail {
 
     pub(crate) fn settings(&self) -> Settings {
         self.settings.clone()
+    }
+
+    /// Whether messages can be transcribed here (a speech model was found).
+    pub(crate) fn can_transcribe(&self) -> bool {
+        self.worker.model.is_some()
+    }
+
+    /// Why there will be no transcript, in words the inbox shows.
+    pub(crate) fn no_transcriber_reason(&self) -> String {
+        match &self.config.model {
+            Some(path) => format!(
+                "no transcript: the speech model {} is missing; fix [voicemail] model",
+                path.display()
+            ),
+            None => "no transcript: no speech model is installed; set [voicemail] model to a \
+                     Whisper ggml file"
+                .into(),
+        }
+    }
+
+    /// Tells the transcription worker a message is waiting.
+    pub(crate) fn wake_worker(&self) {
+        self.worker.wake.notify_one();
     }
 }
 

@@ -143,7 +143,16 @@ impl Frontdesk {
 
     /// Waits for a call event matching `pick`.
     pub async fn wait_call(&mut self, pick: impl Fn(&CallInfo) -> bool) -> CallInfo {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.wait_call_within(WAIT, pick).await
+    }
+
+    /// Waits up to `within` for a call event matching `pick`.
+    pub async fn wait_call_within(
+        &mut self,
+        within: Duration,
+        pick: impl Fn(&CallInfo) -> bool,
+    ) -> CallInfo {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             let event = tokio::time::timeout_at(deadline, self.events.recv())
                 .await

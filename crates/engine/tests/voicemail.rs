@@ -1,0 +1,192 @@
+//! Frontdesk's own voicemail against a real caller (baresip) on loopback: nobody answers, the
+//! voicemail takes the call, the caller hears the greeting and the beep, speaks (espeak-ng
+//! speech), falls silent, and the voicemail ends the call.
+
+mod support;
+
+use frontdesk_api::{Backend, CallState};
+use frontdesk_testbed::{analyze_window, Baresip, BaresipOptions, CallEvent};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::{Frontdesk, Setup, WAIT};
+
+/// Writes `text` spoken by espeak-ng as mono WAV at `rate`, after `before` and followed by
+/// `after` seconds of silence; returns the path and the length of the speech in seconds.
+fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64) -> (PathBuf, f64) {
+    let raw = dir.join(format!("{name}-raw.wav"));
+    let status = Command::new("espeak-ng")
+        // Slow, with gaps between words: Whisper tiny follows espeak's voice best so, also
+        // through G.711 and Opus.
+        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is missing: run scripts/install-deps");
+    assert!(status.success(), "espeak-ng failed");
+    let out = dir.join(format!("{name}.wav"));
+    let status = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
+        .arg(&out)
+        .args(["pad", &before.to_string(), &after.to_string()])
+        .status()
+        .expect("sox is missing: run scripts/install-deps");
+    assert!(status.success(), "sox failed");
+    let speech = hound::WavReader::open(&raw)
+        .map(|r| r.duration() as f64 / r.spec().sample_rate as f64)
+        .unwrap();
+    (out, speech)
+}
+
+/// When the first 200 ms of a clean 1 kHz tone (the beep) starts in `recording`.
+fn beep_at(recording: &Path) -> Option<f64> {
+    let mut at = 0.0;
+    while at < 30.0 {
+        let report = analyze_window(recording, &[1000.0], at, at + 0.2).ok()?;
+        if report.secs < 0.19 {
+            return None;
+        }
+        if report.ratio > 0.7 && report.rms > 0.05 {
+            return Some(at);
+        }
+        at += 0.05;
+    }
+    None
+}
+
+/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
+fn model() -> PathBuf {
+    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/ggml-tiny.en.bin")
+        });
+    assert!(
+        path.is_file(),
+        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
+        path.display()
+    );
+    path
+}
+
+async fn caller(dir: &Path, play: PathBuf) -> Baresip {
+    let mut options = BaresipOptions::new("caller");
+    options.codecs = vec!["PCMU".into()];
+    options.play_wav = Some(play);
+    options.record = true;
+    let _ = dir;
+    Baresip::start(options).await.unwrap()
+}
+
+#[tokio::test]
+async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (greeting, greeting_secs) = speak(
+        dir.path(),
+        "greeting",
+        "Please leave a message.",
+        16000,
+        0.0,
+        0.0,
+    );
+    let (message, speech_secs) = speak(
+        dir.path(),
+        "message",
+        "Hello. This is Maria Schmidt. I am calling about your invoice. The repair is not finished. Please call me back.",
+        // At the codec's rate: baresip's own resampler would muffle the voice.
+        8000,
+        // The caller speaks after the greeting and the beep, as people do.
+        5.0,
+        60.0,
+    );
+    let extra = format!(
+        "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\nmodel = \"{}\"\n",
+        greeting.display(),
+        model().display()
+    );
+    let mut fd = Frontdesk::start(Setup {
+        extra: &extra,
+        ..Setup::default()
+    })
+    .await;
+    let mut b = caller(dir.path(), message).await;
+    let us = format!("sip:101@{}", fd.engine.sip_listen_addr());
+    b.dial(&us).await.unwrap();
+
+    let ringing = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    let answered = fd.wait_state(&ringing.id, CallState::Active).await;
+    let rang = answered.answered_at.unwrap() - ringing.started_at;
+    assert!(
+        (900..3000).contains(&rang),
+        "the voicemail answers after the configured second: {rang} ms"
+    );
+    b.wait_event(CallEvent::Established, WAIT).await.unwrap();
+
+    // The voicemail hangs up once the caller has been silent for 3 s.
+    let ended = fd
+        .wait_call_within(WAIT * 3, |c| {
+            c.id == ringing.id && c.state == CallState::Ended
+        })
+        .await;
+    assert_eq!(ended.end_reason.as_deref(), Some("local_hangup"));
+    b.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    let talked = (ended.ended_at.unwrap() - answered.answered_at.unwrap()) as f64 / 1000.0;
+
+    let heard = b.last_recording(WAIT).await.unwrap();
+    let greeting_heard = analyze_window(&heard, &[440.0], 0.1, greeting_secs - 0.1).unwrap();
+    assert!(
+        greeting_heard.rms > 0.02,
+        "the caller hears the greeting: {greeting_heard:?}"
+    );
+    let beep = beep_at(&heard).expect("the caller hears the beep");
+    assert!(
+        beep > greeting_secs - 0.3 && beep < greeting_secs + 1.5,
+        "the beep follows the greeting ({greeting_secs:.1} s): at {beep:.2} s"
+    );
+    // The caller's audio: 5 s of silence, the speech, then silence: 3 s after the last word
+    // the voicemail hangs up.
+    let expected = 5.0 + speech_secs + 3.0;
+    assert!(
+        (talked - expected).abs() < 2.0,
+        "the call ends 3 s after the caller fell silent ({expected:.1} s): {talked:.1} s"
+    );
+    let calls = fd.engine.calls().await.unwrap();
+    assert!(calls.is_empty(), "{calls:?}");
+
+    // Filed, transcribed on this machine, within seconds.
+    let store = frontdesk_store::Store::open(&fd.path("data/frontdesk.db")).unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    let message = loop {
+        let inbox = store
+            .inbox(&frontdesk_store::InboxQuery::default())
+            .unwrap();
+        if let Some(m) = inbox.first() {
+            let m = store.message(m.id).unwrap().unwrap();
+            if m.transcription_state == frontdesk_store::TranscriptionState::Done {
+                break m;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline + WAIT * 4,
+            "not transcribed in time: {inbox:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(message.kind, frontdesk_store::MessageKind::Message);
+    assert_eq!(message.caller_number, "caller");
+    let transcript = message.transcript.unwrap().to_lowercase();
+    // The key words (the tiny model spells the surname "Smith", "Chmit" or "Schmidt").
+    for word in ["maria", "invoice", "repair", "call me back"] {
+        assert!(
+            transcript.contains(word),
+            "{word:?} missing in {transcript:?}"
+        );
+    }
+    // Recorded from the beep to the hang-up.
+    let seconds = message.duration_ms as f64 / 1000.0;
+    let expected = talked - greeting_secs - 0.4;
+    assert!(
+        (seconds - expected).abs() < 1.0,
+        "recorded {seconds:.2} s, expected about {expected:.2} s"
+    );
+}
