@@ -1,8 +1,10 @@
 //! The interface every front end drives the engine through.
 
+use crate::inbox::*;
 use crate::model::*;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// The class of a failed request; the HTTP API maps it to a status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +102,55 @@ pub trait Backend: Send + Sync + 'static {
     async fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ApiError>;
     /// A stream of everything that happens from now on.
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event>;
+
+    // The voicemail inbox. The default bodies answer `unavailable`, for front ends' test
+    // doubles that have no inbox; the engine implements them all.
+
+    /// Inbox entries matching `filter`, newest first.
+    async fn inbox(&self, filter: InboxFilter) -> Result<Vec<InboxEntry>, ApiError> {
+        let _ = filter;
+        Err(no_inbox())
+    }
+    /// One message with its whole transcript; `not_found` for an unknown id.
+    async fn voicemail(&self, id: i64) -> Result<VoicemailMessage, ApiError> {
+        let _ = id;
+        Err(no_inbox())
+    }
+    /// Marks a message read (`true`) or unread again, and returns its row after the change.
+    async fn mark_read(&self, id: i64, read: bool) -> Result<InboxEntry, ApiError> {
+        let _ = (id, read);
+        Err(no_inbox())
+    }
+    /// Deletes a message and its recording.
+    async fn delete_voicemail(&self, id: i64) -> Result<(), ApiError> {
+        let _ = id;
+        Err(no_inbox())
+    }
+    /// Writes the recording as WAV and the transcript as text into `dir` (absolute; created
+    /// if missing).
+    async fn export_voicemail(&self, id: i64, dir: PathBuf) -> Result<ExportedMessage, ApiError> {
+        let _ = (id, dir);
+        Err(no_inbox())
+    }
+    /// The absolute path of a message's recording (Ogg Opus), for serving it.
+    async fn voicemail_audio(&self, id: i64) -> Result<PathBuf, ApiError> {
+        let _ = id;
+        Err(no_inbox())
+    }
+    /// Dashboard counts with days cut at local midnight (`utc_offset_minutes` = local time
+    /// minus UTC), for one mailbox or all.
+    async fn inbox_counts(
+        &self,
+        utc_offset_minutes: i32,
+        mailbox: Option<String>,
+    ) -> Result<InboxCounts, ApiError> {
+        let _ = (utc_offset_minutes, mailbox);
+        Err(no_inbox())
+    }
+}
+
+fn no_inbox() -> ApiError {
+    ApiError::unavailable("this Frontdesk has no voicemail inbox")
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! Field names are `snake_case` and stable; timestamps are Unix milliseconds.
 
 mod backend;
+mod inbox;
 mod model;
 
 pub use backend::{ApiError, Backend, ErrorKind};
+pub use inbox::*;
 pub use model::*;

@@ -292,6 +292,17 @@ pub enum Event {
         /// `0`-`9`, `*`, `#`, `A`-`D`.
         digit: char,
     },
+    /// A voicemail message or call attempt was filed or changed (transcribed, sorted into
+    /// a category, attributed to a contact, marked read or unread).
+    Voicemail {
+        /// The inbox row after the change.
+        message: crate::InboxEntry,
+    },
+    /// A voicemail message or call attempt was deleted.
+    VoicemailDeleted {
+        /// Its former id.
+        id: i64,
+    },
     /// Something the user should see that belongs to no call or account,
     /// e.g. an audio device fell back to the default.
     Notice {

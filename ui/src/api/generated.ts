@@ -276,6 +276,313 @@ problem: string | null,
 since: number, };
 
 /**
+ * Whether the caller left a message or only tried to reach us.
+ */
+export type InboxKind = "message" | "attempt";
+
+/**
+ * Where a message is on its way to a transcript.
+ */
+export type TranscriptionState = "pending" | "done" | "failed" | "none";
+
+/**
+ * Where a message's notification e-mail is.
+ */
+export type EmailState = "none" | "queued" | "sending" | "sent" | "failed";
+
+/**
+ * One row of the inbox list (`ctl inbox`, `GET /api/v1/inbox`): enough to show, sort and
+ * filter it without the whole transcript.
+ */
+export type InboxEntry = { 
+/**
+ * Row id, for `ctl inbox show ID` and `/api/v1/inbox/{id}`.
+ */
+id: number, 
+/**
+ * A message or a call attempt.
+ */
+kind: InboxKind, 
+/**
+ * The mailbox that took the call (the account's name, `direct` for calls to no account,
+ * or the called number in mailbox mode).
+ */
+mailbox: string, 
+/**
+ * The calling number as received; empty for anonymous callers.
+ */
+caller_number: string, 
+/**
+ * `caller_number` as a person reads it (see [`crate::CallInfo::remote_display`]).
+ */
+caller_display: string, 
+/**
+ * The caller's display name from the signalling, when it sent one.
+ */
+caller_name: string | null, 
+/**
+ * The identified contact's id (for [`InboxFilter::contact_id`]).
+ */
+contact_id: number | null, 
+/**
+ * The identified contact's name.
+ */
+contact_name: string | null, 
+/**
+ * 1.0 when identified by the calling number, below when guessed from the transcript.
+ */
+contact_confidence: number | null, 
+/**
+ * When the call reached the voicemail.
+ */
+received_at: number, 
+/**
+ * Length of the recording in milliseconds (how long the caller stayed, for attempts).
+ */
+duration_ms: number, 
+/**
+ * The category, `general` unless a keyword rule sorted it elsewhere.
+ */
+category: string, 
+/**
+ * Whether the user has seen it.
+ */
+read: boolean, 
+/**
+ * Whether there is a recording to play.
+ */
+has_audio: boolean, 
+/**
+ * Where the transcription is.
+ */
+transcription_state: TranscriptionState, 
+/**
+ * The first [`PREVIEW_CHARS`] characters of the transcript (then `…`).
+ */
+preview: string | null, 
+/**
+ * Where the notification e-mail is, so failures show in the list.
+ */
+email_state: EmailState, };
+
+/**
+ * One message with everything known about it (`ctl inbox show ID`, `GET /api/v1/inbox/{id}`).
+ */
+export type VoicemailMessage = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * A message or a call attempt.
+ */
+kind: InboxKind, 
+/**
+ * The mailbox that took the call.
+ */
+mailbox: string, 
+/**
+ * The account the call came in on, if any.
+ */
+account: string | null, 
+/**
+ * The calling number as received; empty for anonymous callers.
+ */
+caller_number: string, 
+/**
+ * The calling number in E.164, when it could be normalised.
+ */
+caller_e164: string | null, 
+/**
+ * `caller_number` as a person reads it.
+ */
+caller_display: string, 
+/**
+ * The caller's display name from the signalling.
+ */
+caller_name: string | null, 
+/**
+ * The identified contact's id.
+ */
+contact_id: number | null, 
+/**
+ * The identified contact's name.
+ */
+contact_name: string | null, 
+/**
+ * 1.0 when identified by the calling number, below when guessed from the transcript.
+ */
+contact_confidence: number | null, 
+/**
+ * When the call reached the voicemail.
+ */
+received_at: number, 
+/**
+ * Length of the recording in milliseconds.
+ */
+duration_ms: number, 
+/**
+ * The category.
+ */
+category: string, 
+/**
+ * Whether the user has seen it.
+ */
+read: boolean, 
+/**
+ * Whether the recording is on disk and can be played or exported.
+ */
+has_audio: boolean, 
+/**
+ * The whole transcript, once transcribed.
+ */
+transcript: string | null, 
+/**
+ * The transcript's language (`en`, `de`, ...).
+ */
+language: string | null, 
+/**
+ * Where the transcription is.
+ */
+transcription_state: TranscriptionState, 
+/**
+ * Why there is no transcript (failed, or no speech model), in words the user can act on.
+ */
+transcription_error: string | null, 
+/**
+ * Where the notification e-mail is.
+ */
+email_state: EmailState, 
+/**
+ * The last e-mail failure.
+ */
+email_error: string | null, 
+/**
+ * When the e-mail was handed to the mail server.
+ */
+email_sent_at: number | null, 
+/**
+ * The SIP Call-ID, to find the call in the history and the logs.
+ */
+sip_call_id: string | null, };
+
+/**
+ * Which inbox entries to list; every filter that is set must match. In a URL it is the
+ * query string: `/api/v1/inbox?search=invoice&read=false&limit=20`.
+ */
+export type InboxFilter = { 
+/**
+ * Words to find in the transcript, the caller's number and name, the contact and the
+ * category; each word matches as a prefix, accents are ignored. Any text is safe: it is
+ * never read as query syntax.
+ */
+search?: string, 
+/**
+ * Only this category (its exact name).
+ */
+category?: string, 
+/**
+ * Only this mailbox.
+ */
+mailbox?: string, 
+/**
+ * Only messages attributed to this contact (see [`InboxEntry::contact_id`]).
+ */
+contact_id?: number, 
+/**
+ * `false`: unread entries only; `true`: read ones only.
+ */
+read?: boolean, 
+/**
+ * Only messages or only call attempts.
+ */
+kind?: InboxKind, 
+/**
+ * Only entries received at or after this time.
+ */
+from?: number, 
+/**
+ * Only entries received before this time.
+ */
+before?: number, 
+/**
+ * At most this many entries, newest first ([`DEFAULT_INBOX_LIMIT`] when unset, at most
+ * [`MAX_INBOX_LIMIT`]).
+ */
+limit?: number, 
+/**
+ * Skip this many entries first, for paging.
+ */
+offset?: number, };
+
+/**
+ * Messages and call attempts received in one local day or month.
+ */
+export type PeriodCount = { 
+/**
+ * The local day (`2024-03-31`) or month (`2024-03`).
+ */
+period: string, 
+/**
+ * When the period starts (local midnight), e.g. for [`InboxFilter::from`].
+ */
+start: number, 
+/**
+ * Voicemail messages received.
+ */
+messages: number, 
+/**
+ * Call attempts without a message.
+ */
+attempts: number, };
+
+/**
+ * The dashboard's numbers: each series oldest first, ending with the current local day or
+ * month, with empty periods present as zeros. Days are cut at local midnight of the UTC
+ * offset the request gave.
+ */
+export type InboxCounts = { 
+/**
+ * Today and the 6 days before.
+ */
+last_7_days: Array<PeriodCount>, 
+/**
+ * Today and the 29 days before.
+ */
+last_30_days: Array<PeriodCount>, 
+/**
+ * This month and the 11 before.
+ */
+last_12_months: Array<PeriodCount>, 
+/**
+ * Unread messages (not attempts) of any age, for a badge.
+ */
+unread_messages: number, };
+
+/**
+ * What `POST /api/v1/inbox/{id}/export` asks for.
+ */
+export type ExportRequest = { 
+/**
+ * The directory to write into, absolute (on the machine running Frontdesk); created if
+ * missing.
+ */
+dir: string, };
+
+/**
+ * The files a message was exported to.
+ */
+export type ExportedMessage = { 
+/**
+ * The recording as 16-bit mono WAV.
+ */
+audio: string, 
+/**
+ * The transcript with a short header (caller, contact, time, category).
+ */
+transcript: string, };
+
+/**
  * Something that happened in the engine, pushed to `ctl events` and the UI.
  */
 export type Event = { "type": "account", 
@@ -298,7 +605,15 @@ call_id: string,
 /**
  * `0`-`9`, `*`, `#`, `A`-`D`.
  */
-digit: string, } | { "type": "notice", 
+digit: string, } | { "type": "voicemail", 
+/**
+ * The inbox row after the change.
+ */
+message: InboxEntry, } | { "type": "voicemail_deleted", 
+/**
+ * Its former id.
+ */
+id: number, } | { "type": "notice", 
 /**
  * The message, in words a user can act on.
  */
