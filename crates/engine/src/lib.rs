@@ -84,7 +84,7 @@ impl Engine {
             history,
             events,
             hold_music: Engine::load_hold_music(config.audio.hold_music.as_deref()),
-            voicemail: voicemail::Voicemail::load(&config.voicemail),
+            voicemail: voicemail::Voicemail::load(&config),
             config,
         });
         engine.accounts.start(&engine);

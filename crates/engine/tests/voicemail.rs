@@ -69,8 +69,11 @@ fn model() -> PathBuf {
     path
 }
 
+/// The caller's number, as baresip's From user.
+const CALLER_NUMBER: &str = "03012345678";
+
 async fn caller(dir: &Path, play: PathBuf) -> Baresip {
-    let mut options = BaresipOptions::new("caller");
+    let mut options = BaresipOptions::new(CALLER_NUMBER);
     options.codecs = vec!["PCMU".into()];
     options.play_wav = Some(play);
     options.record = true;
@@ -99,10 +102,20 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
         5.0,
         60.0,
     );
+    let contacts = dir.path().join("contacts.csv");
+    std::fs::write(
+        &contacts,
+        "name,company,phone,mobile,street,postcode,city,email\n\
+         Maria Schmidt,Bäckerei Schmidt,+49 30 12345678,,Hauptstraße 1,14467,Potsdam,\n\
+         Peter Lange,,+49 331 7654321,,,,,\n",
+    )
+    .unwrap();
     let extra = format!(
-        "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\nmodel = \"{}\"\n",
+        "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\n\
+         model = \"{}\"\ncontacts = \"{}\"\ncountry = \"DE\"\n",
         greeting.display(),
-        model().display()
+        model().display(),
+        contacts.display()
     );
     let mut fd = Frontdesk::start(Setup {
         extra: &extra,
@@ -173,7 +186,18 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(message.kind, frontdesk_store::MessageKind::Message);
-    assert_eq!(message.caller_number, "caller");
+    assert_eq!(message.caller_number, CALLER_NUMBER);
+    assert_eq!(message.caller_e164.as_deref(), Some("+493012345678"));
+    let contact = message
+        .contact
+        .clone()
+        .expect("the caller is a known contact");
+    assert_eq!(
+        (contact.name.as_str(), contact.confidence),
+        ("Maria Schmidt", 1.0)
+    );
+    // "call me back" wins the tie with "invoice" and "repair": callback comes first.
+    assert_eq!(message.category, "callback");
     let transcript = message.transcript.unwrap().to_lowercase();
     // The key words (the tiny model spells the surname "Smith", "Chmit" or "Schmidt").
     for word in ["maria", "invoice", "repair", "call me back"] {

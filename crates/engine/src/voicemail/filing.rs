@@ -101,14 +101,15 @@ fn new_message(
             None,
         ),
     };
+    let (caller_e164, contact) = engine.voicemail.sorting.by_number(&meta.caller_number);
     NewMessage {
         kind,
         mailbox: meta.mailbox.clone(),
         account: meta.account.clone(),
         caller_number: meta.caller_number.clone(),
-        caller_e164: None,
+        caller_e164,
         caller_name: meta.caller_name.clone(),
-        contact: None,
+        contact,
         received_at: Timestamp::from_millis(meta.received_at),
         duration_ms: duration.as_millis() as i64,
         audio_path,

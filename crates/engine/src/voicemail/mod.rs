@@ -4,6 +4,7 @@
 mod conversation;
 mod filing;
 mod recording;
+mod sorting;
 mod takeover;
 mod transcription;
 
@@ -29,12 +30,19 @@ pub(crate) struct Voicemail {
     /// Problems found while loading (broken greeting files), told to front ends once.
     pub(crate) problems: Vec<String>,
     pub(crate) worker: transcription::TranscriptionWorker,
+    pub(crate) sorting: sorting::Sorting,
 }
 
 impl Voicemail {
-    /// Reads the greetings; a broken file is reported and replaced by the shipped greeting,
-    /// so the voicemail always answers.
-    pub(crate) fn load(config: &VoicemailConfig) -> Voicemail {
+    /// Reads the greetings, contacts and categories; a broken file is reported and replaced
+    /// by the shipped greeting (no contacts, the built-in categories), so the voicemail always
+    /// answers.
+    pub(crate) fn load(whole: &frontdesk_config::Config) -> Voicemail {
+        let config = &whole.voicemail;
+        let plan = whole
+            .accounts
+            .first()
+            .and_then(|a| a.effective_dial_plan().ok());
         let schedule = GreetingSchedule {
             windows: config
                 .greetings
@@ -74,7 +82,13 @@ impl Voicemail {
             .clone()
             .or_else(frontdesk_transcribe::default_model_path)
             .filter(|path| path.is_file());
+        let (sorting, sorting_problems) = sorting::Sorting::load(config, plan);
+        for problem in &sorting_problems {
+            tracing::warn!("{problem}");
+        }
+        problems.extend(sorting_problems);
         Voicemail {
+            sorting,
             worker: transcription::TranscriptionWorker::new(model),
             settings: settings(config),
             config: config.clone(),

@@ -112,9 +112,22 @@ async fn work_once(
             );
             let text = transcript.text.clone();
             let language = (!transcript.language.is_empty()).then_some(transcript.language);
+            let (category, guessed) = engine
+                .voicemail
+                .sorting
+                .by_transcript(&text, language.as_deref());
             let stored = engine
                 .history
-                .run(move |s| s.set_transcript(id, &text, language.as_deref()))
+                .run(move |s| {
+                    s.set_transcript(id, &text, language.as_deref())?;
+                    s.set_category(id, &category)?;
+                    // A caller known by number stays; an unknown one may have said who they are.
+                    let known = s.message(id)?.is_some_and(|m| m.contact.is_some());
+                    if let (false, Some(contact)) = (known, guessed) {
+                        s.set_contact(id, &contact)?;
+                    }
+                    Ok(())
+                })
                 .await;
             if let Err(e) = stored {
                 tracing::error!("voicemail: cannot store transcript {}: {e}", id.0);
