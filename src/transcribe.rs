@@ -29,6 +29,7 @@ pub fn run(args: TranscribeArgs) -> Result<(), Failure> {
     let options = TranscribeOptions {
         language: args.language,
         threads: args.threads,
+        ..TranscribeOptions::default()
     };
     let transcript = transcriber.transcribe(&audio, &options).map_err(failure)?;
     if transcript.text.is_empty() {

@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo run --release -p frontdesk-transcribe --example measure -- MODEL THREADS WAV...
 //! ```
+//!
+//! With `TIMESTAMPS=1` in the environment it asks for timed segments.
 
 use frontdesk_transcribe::{load_wav_16k, TranscribeOptions, Transcriber, SAMPLE_RATE};
 use std::path::PathBuf;
@@ -26,8 +28,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("load: {:.3} s", started.elapsed().as_secs_f64());
 
     let options = TranscribeOptions {
-        language: None,
         threads,
+        timestamps: std::env::var_os("TIMESTAMPS").is_some(),
+        ..TranscribeOptions::default()
     };
     for wav in wavs {
         let audio = load_wav_16k(&wav)?;

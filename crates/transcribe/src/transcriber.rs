@@ -21,6 +21,16 @@ const MIN_WHISPER_SAMPLES: usize = SAMPLE_RATE as usize * 11 / 10;
 /// Upper bound for [`TranscribeOptions::threads`]: more only adds contention.
 const MAX_THREADS: u32 = 64;
 
+/// Frames of 20 ms are measured to find where there is sound at all.
+const FRAME: usize = SAMPLE_RATE as usize / 50;
+
+/// A frame is sound above −60 dBFS RMS: a phone line's noise floor or a quiet voice is above,
+/// digital silence (dropped packets, padding, an idle recorder) below.
+const SOUND_FLOOR: f32 = 0.001;
+
+/// Silence kept before and after the sound (500 ms), so no syllable is cut.
+const SOUND_MARGIN: usize = SAMPLE_RATE as usize / 2;
+
 /// How to transcribe one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscribeOptions {
@@ -29,6 +39,10 @@ pub struct TranscribeOptions {
     pub language: Option<String>,
     /// CPU threads for Whisper (at least 1).
     pub threads: u32,
+    /// Split the text into timed segments. Off by default: with timestamps whisper.cpp
+    /// re-encodes from every segment boundary, which made a 30 s message take about twice as
+    /// long (and read slightly worse); without, there is one segment per 30 s of audio.
+    pub timestamps: bool,
 }
 
 impl Default for TranscribeOptions {
@@ -36,11 +50,13 @@ impl Default for TranscribeOptions {
         Self {
             language: None,
             threads: DEFAULT_THREADS,
+            timestamps: false,
         }
     }
 }
 
-/// A stretch of the transcript with its place in the audio, for jumping to it in playback.
+/// A stretch of the transcript with its place in the audio, for jumping to it in playback
+/// (sentence-sized with [`TranscribeOptions::timestamps`], else one per 30 s of audio).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     /// Start, in milliseconds from the beginning of the audio.
@@ -122,24 +138,28 @@ impl Transcriber {
         self.multilingual
     }
 
-    /// Transcribes mono audio at 16 kHz ([`SAMPLE_RATE`]) with greedy decoding. Audio under
-    /// 100 ms gives an empty transcript; audio under 1 s is padded with silence (whisper.cpp
-    /// needs a second); non-finite samples count as silence. Blocks for roughly 1 s plus a
-    /// fraction of the audio's length: call it from a worker thread, not an async task.
+    /// Transcribes mono audio at 16 kHz ([`SAMPLE_RATE`]) with greedy decoding. Only the
+    /// stretch from the first to the last sound (above −60 dBFS, plus 0.5 s either side) goes
+    /// to Whisper: on digital silence it invents words ("you"), and trailing silence costs
+    /// time. No sound, or under 100 ms of audio, gives an empty transcript; under 1 s is
+    /// padded (whisper.cpp needs a second); non-finite samples count as silence. Blocks for
+    /// about a second plus a fraction of the audio's length: call it from a worker thread,
+    /// not an async task.
     pub fn transcribe(
         &self,
         audio_16k_mono: &[f32],
         options: &TranscribeOptions,
     ) -> Result<Transcript, TranscribeError> {
         let language = self.resolve_language(options.language.as_deref())?;
+        let nothing = || Transcript {
+            language: language.unwrap_or_default().to_string(),
+            ..Transcript::default()
+        };
         if audio_16k_mono.len() < MIN_SPEECH_SAMPLES {
-            return Ok(Transcript {
-                language: language.unwrap_or_default().to_string(),
-                ..Transcript::default()
-            });
+            return Ok(nothing());
         }
-        let audio_ms = audio_16k_mono.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
-        let mut samples: Vec<f32> = audio_16k_mono
+        let audio_ms = samples_to_ms(audio_16k_mono.len());
+        let sanitized: Vec<f32> = audio_16k_mono
             .iter()
             .map(|&s| {
                 if s.is_finite() {
@@ -149,6 +169,12 @@ impl Transcriber {
                 }
             })
             .collect();
+        let Some(span) = sound_span(&sanitized) else {
+            return Ok(nothing());
+        };
+        // Segment times are within the span; whisper.cpp may round up to its 30 s window.
+        let (offset_ms, span_end_ms) = (samples_to_ms(span.start), samples_to_ms(span.end));
+        let mut samples = sanitized[span].to_vec();
         if samples.len() < MIN_WHISPER_SAMPLES {
             samples.resize(MIN_WHISPER_SAMPLES, 0.0);
         }
@@ -163,6 +189,7 @@ impl Transcriber {
         params.set_language(Some(language.unwrap_or("auto")));
         params.set_translate(false);
         params.set_no_context(true);
+        params.set_no_timestamps(!options.timestamps);
         params.set_print_special(false);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -177,7 +204,10 @@ impl Transcriber {
             raw.push(' ');
             let text = clean_transcript(&text);
             if !text.is_empty() {
-                let ms = |centiseconds: i64| (centiseconds.max(0) as u64 * 10).min(audio_ms);
+                // whisper.cpp leaves the start undefined (negative) without timestamps.
+                let ms = |centiseconds: i64| {
+                    (offset_ms + centiseconds.max(0) as u64 * 10).min(span_end_ms)
+                };
                 segments.push(Segment {
                     start_ms: ms(segment.start_timestamp()),
                     end_ms: ms(segment.end_timestamp()),
@@ -190,7 +220,8 @@ impl Transcriber {
             None => whisper_rs::get_lang_str(state.full_lang_id_from_state()).unwrap_or(""),
         };
         tracing::debug!(
-            "transcribed {audio_ms} ms of audio in {} ms ({language}): {raw:?}",
+            "transcribed {audio_ms} ms of audio ({} ms with sound) in {} ms ({language}): {raw:?}",
+            span_end_ms - offset_ms,
             started.elapsed().as_millis()
         );
         Ok(Transcript {
@@ -230,5 +261,41 @@ impl Transcriber {
             });
         }
         Ok(Some(code))
+    }
+}
+
+/// Milliseconds of `samples` at [`SAMPLE_RATE`].
+fn samples_to_ms(samples: usize) -> u64 {
+    samples as u64 * 1000 / u64::from(SAMPLE_RATE)
+}
+
+/// The samples from the first to the last 20 ms frame louder than [`SOUND_FLOOR`], widened by
+/// [`SOUND_MARGIN`]; `None` when no frame is.
+fn sound_span(samples: &[f32]) -> Option<std::ops::Range<usize>> {
+    let loud = |frame: &[f32]| {
+        let power = frame.iter().map(|s| s * s).sum::<f32>() / frame.len() as f32;
+        power.sqrt() > SOUND_FLOOR
+    };
+    let first = samples.chunks(FRAME).position(loud)?;
+    let last = samples.chunks(FRAME).rposition(loud)?;
+    let start = (first * FRAME).saturating_sub(SOUND_MARGIN);
+    let end = ((last + 1) * FRAME + SOUND_MARGIN).min(samples.len());
+    Some(start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sound_span_covers_the_loud_frames_and_a_margin() {
+        assert_eq!(sound_span(&[0.0; 48_000]), None);
+        assert_eq!(sound_span(&[0.0005; 48_000]), None, "below -60 dBFS");
+        let mut audio = vec![0.0; 48_000];
+        audio[20_000..22_000].fill(0.1);
+        assert_eq!(sound_span(&audio), Some(11_840..30_080));
+        audio[..320].fill(0.5);
+        audio[47_680..].fill(0.5);
+        assert_eq!(sound_span(&audio), Some(0..48_000));
     }
 }

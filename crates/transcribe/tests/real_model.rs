@@ -76,6 +76,38 @@ fn spoken_words_come_out_as_text_with_segments() {
     assert_words(&transcript.text, &["call", "back", "invoice"]);
     assert_eq!(transcript.language, "en");
     assert!(!transcript.text.contains('['), "{transcript:?}");
+    // Without timestamps: one segment, from the first sound to the last (espeak-ng starts
+    // speaking at once and ends with a little silence).
+    let audio_ms = audio.len() as u64 * 1000 / 16_000;
+    assert_eq!(transcript.segments.len(), 1, "{transcript:?}");
+    let segment = &transcript.segments[0];
+    assert_eq!(segment.text, transcript.text);
+    assert_eq!(segment.start_ms, 0, "{transcript:?}");
+    assert!(
+        (audio_ms - 1000..=audio_ms).contains(&segment.end_ms),
+        "{audio_ms} ms: {transcript:?}"
+    );
+}
+
+#[test]
+fn timed_segments_follow_the_speech() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = speak(
+        dir.path(),
+        "two.wav",
+        "Please call me back about the invoice. My window is broken.",
+    );
+    let audio = load_wav_16k(&wav).unwrap();
+    let options = TranscribeOptions {
+        timestamps: true,
+        ..TranscribeOptions::default()
+    };
+    let transcript = transcriber().transcribe(&audio, &options).unwrap();
+    assert_words(
+        &transcript.text,
+        &["call", "back", "invoice", "window", "broken"],
+    );
+    assert!(!transcript.text.contains('['), "{transcript:?}");
     assert!(!transcript.segments.is_empty());
     let audio_ms = audio.len() as u64 * 1000 / 16_000;
     let mut previous_end = 0;
@@ -106,6 +138,7 @@ fn a_fixed_language_is_used_and_reported() {
     let options = TranscribeOptions {
         language: Some("English".into()),
         threads: 1,
+        ..TranscribeOptions::default()
     };
     let transcript = transcriber().transcribe(&audio, &options).unwrap();
     assert_eq!(transcript.language, "en");
@@ -135,6 +168,8 @@ fn silence_and_tiny_clips_are_empty_text_not_errors() {
         ("0.5 s of silence", vec![0.0; 8_000]),
         ("5 s of silence", vec![0.0; 80_000]),
         ("NaN samples", vec![f32::NAN; 32_000]),
+        // Loud enough to go to Whisper, which hears no words in it.
+        ("5 s of noise at -35 dBFS", noise(0.03, 80_000)),
     ] {
         let transcript = transcriber
             .transcribe(&audio, &options)
@@ -143,6 +178,39 @@ fn silence_and_tiny_clips_are_empty_text_not_errors() {
         assert!(transcript.segments.is_empty(), "{what}: {transcript:?}");
         assert_eq!(transcript.language, "en", "{what}");
     }
+}
+
+/// Uniform white noise with peak `amplitude`, the same every run.
+fn noise(amplitude: f32, samples: usize) -> Vec<f32> {
+    let mut seed = 12_345u32;
+    (0..samples)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((seed >> 8) as f32 / 16_777_216.0 * 2.0 - 1.0) * amplitude
+        })
+        .collect()
+}
+
+#[test]
+fn digital_silence_around_speech_adds_no_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let speech = load_wav_16k(&speak(dir.path(), "m.wav", "My window is broken")).unwrap();
+    let options = TranscribeOptions::default();
+    let alone = transcriber().transcribe(&speech, &options).unwrap();
+    assert_words(&alone.text, &["window", "broken"]);
+    // 10 s before, 40 s after (Whisper alone says "you" to a window of zeros).
+    let mut padded = vec![0.0; 160_000];
+    padded.extend_from_slice(&speech);
+    padded.resize(padded.len() + 640_000, 0.0);
+    let transcript = transcriber().transcribe(&padded, &options).unwrap();
+    assert_eq!(transcript.text, alone.text, "{transcript:?}");
+    assert_eq!(transcript.segments.len(), 1, "{transcript:?}");
+    let segment = &transcript.segments[0];
+    assert!(
+        (9_500..10_100).contains(&segment.start_ms),
+        "the segment starts where the speech does: {transcript:?}"
+    );
+    assert!(segment.end_ms < 10_000 + 3_000, "{transcript:?}");
 }
 
 #[test]
@@ -154,6 +222,7 @@ fn two_threads_share_one_model() {
     let options = TranscribeOptions {
         language: None,
         threads: 1,
+        ..TranscribeOptions::default()
     };
     let handles: Vec<_> = [first, second]
         .into_iter()
@@ -180,6 +249,7 @@ fn languages_are_checked_against_the_model() {
     let with = |language: &str| TranscribeOptions {
         language: Some(language.into()),
         threads: 1,
+        ..TranscribeOptions::default()
     };
     for auto in ["auto", "AUTO", "", " "] {
         let transcript = transcriber.transcribe(&audio, &with(auto)).unwrap();
