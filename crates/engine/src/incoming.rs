@@ -107,6 +107,9 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
             return;
         }
     };
+    // In mailbox mode the message goes to the extension that forwarded the call, else to
+    // the number called.
+    let mailbox = invite.diverted_from().or_else(|| invite.called_user());
     let number = engine.calls.next_id();
     let party = Party {
         account,
@@ -135,6 +138,6 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
                 message: format!("call c{number} replaces an earlier call"),
             });
         }
-        None => crate::voicemail::watch_ringing(engine, number, new),
+        None => crate::voicemail::watch_ringing(engine, number, new, mailbox),
     }
 }

@@ -14,6 +14,7 @@ pub mod account;
 pub mod auth;
 pub mod blf;
 pub mod call;
+pub mod diversion;
 pub mod net;
 mod notify_route;
 pub mod registration;

@@ -224,6 +224,24 @@ impl IncomingInvite {
         crate::account::uri_user(&self.request.line.uri)
     }
 
+    /// The user a forwarded call was meant for (`Diversion` or `History-Info`), if any.
+    pub fn diverted_from(&self) -> Option<String> {
+        let values = |wanted: &str| -> Vec<String> {
+            self.request
+                .headers
+                .iter()
+                .filter(|(name, _)| name.as_print_str().eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.to_string())
+                .collect()
+        };
+        let diversion = values("Diversion");
+        let history = values("History-Info");
+        crate::diversion::diverted_user(
+            &diversion.iter().map(String::as_str).collect::<Vec<_>>(),
+            &history.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    }
+
     /// The caller's URI as text.
     pub fn caller_uri(&self) -> String {
         crate::account::uri_to_string(&self.request.base_headers.from.uri.uri)

@@ -19,7 +19,12 @@ const POLL: Duration = Duration::from_millis(40);
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 /// Takes the ringing call `number` and talks to the caller until the conversation is over.
-pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
+pub(crate) async fn run(
+    engine: Arc<Engine>,
+    number: u64,
+    handle: CallHandle,
+    mailbox: Option<String>,
+) {
     let call_id = format!("c{number}");
     let mut events = engine.events.subscribe();
     let (program, mut heard) = ProgramAudio::new();
@@ -34,7 +39,7 @@ pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
     if !answered(&engine, &call_id, &mut events).await {
         return;
     }
-    let meta = meta_of(&engine, number);
+    let meta = meta_of(&engine, number, mailbox);
     let mut call = Call {
         engine: engine.clone(),
         call_id: call_id.clone(),
@@ -103,12 +108,17 @@ pub(crate) async fn run(engine: Arc<Engine>, number: u64, handle: CallHandle) {
     }
 }
 
-/// Who is calling, from the call's public state.
-fn meta_of(engine: &Engine, number: u64) -> MessageMeta {
+/// Who is calling and whose mailbox it is: the account's, or in mailbox mode the forwarding
+/// extension's (`mailbox`).
+fn meta_of(engine: &Engine, number: u64, mailbox: Option<String>) -> MessageMeta {
     let info = engine.calls.info(number);
     let account = info.as_ref().and_then(|c| c.account.clone());
+    let mailbox = match mailbox {
+        Some(mailbox) if engine.voicemail.config.mailbox_mode => mailbox,
+        _ => account.clone().unwrap_or_else(|| "direct".into()),
+    };
     MessageMeta {
-        mailbox: account.clone().unwrap_or_else(|| "direct".into()),
+        mailbox,
         account,
         caller_number: info
             .as_ref()

@@ -8,8 +8,15 @@ use frontdesk_sip::call::CallHandle;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Watches a new incoming call and hands it to the voicemail if nobody takes it in time.
-pub(crate) fn watch_ringing(engine: &Arc<Engine>, number: u64, handle: CallHandle) {
+/// Watches a new incoming call and hands it to the voicemail if nobody takes it in time;
+/// `mailbox` is who the call was for (the forwarding extension or the called number), used in
+/// mailbox mode.
+pub(crate) fn watch_ringing(
+    engine: &Arc<Engine>,
+    number: u64,
+    handle: CallHandle,
+    mailbox: Option<String>,
+) {
     let config = &engine.voicemail.config;
     if !config.enabled {
         return;
@@ -35,6 +42,6 @@ pub(crate) fn watch_ringing(engine: &Arc<Engine>, number: u64, handle: CallHandl
             return;
         }
         tracing::info!(call = %ours, "the voicemail takes the call");
-        conversation::run(engine, number, handle).await;
+        conversation::run(engine, number, handle, mailbox).await;
     });
 }
