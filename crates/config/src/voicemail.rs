@@ -15,8 +15,9 @@ pub struct VoicemailConfig {
     /// Seconds an incoming call rings before the voicemail takes it.
     #[serde(default = "default_answer_after")]
     pub answer_after_seconds: u32,
-    /// Answer at once when we already talk on another call.
-    #[serde(default = "default_true")]
+    /// Answer at once when we already talk on another call (no call waiting). Off by
+    /// default: a second call rings (and goes to the voicemail after the usual time).
+    #[serde(default)]
     pub when_busy: bool,
     /// Do not disturb: the voicemail answers every call at once.
     #[serde(default)]
@@ -73,7 +74,7 @@ impl Default for VoicemailConfig {
         VoicemailConfig {
             enabled: true,
             answer_after_seconds: default_answer_after(),
-            when_busy: true,
+            when_busy: false,
             do_not_disturb: false,
             mailbox_mode: false,
             greeting: None,

@@ -29,7 +29,7 @@ fn invalid(text: &str, key: &str, line: usize, needle: &str) {
 fn the_voicemail_is_on_by_default_with_the_documented_limits() {
     let config = parse("").unwrap();
     let vm = &config.voicemail;
-    assert!(vm.enabled && vm.when_busy && !vm.do_not_disturb && !vm.mailbox_mode);
+    assert!(vm.enabled && !vm.when_busy && !vm.do_not_disturb && !vm.mailbox_mode);
     assert_eq!(
         (
             vm.answer_after_seconds,
