@@ -230,4 +230,40 @@ impl Backend for Engine {
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
         self.events.subscribe()
     }
+
+    async fn inbox(&self, filter: InboxFilter) -> Result<Vec<InboxEntry>, ApiError> {
+        crate::inbox::list(self, filter).await
+    }
+
+    async fn voicemail(&self, id: i64) -> Result<VoicemailMessage, ApiError> {
+        crate::inbox::message(self, id).await
+    }
+
+    async fn mark_read(&self, id: i64, read: bool) -> Result<InboxEntry, ApiError> {
+        crate::inbox::mark_read(self, id, read).await
+    }
+
+    async fn delete_voicemail(&self, id: i64) -> Result<(), ApiError> {
+        crate::inbox::delete(self, id).await
+    }
+
+    async fn export_voicemail(
+        &self,
+        id: i64,
+        dir: std::path::PathBuf,
+    ) -> Result<ExportedMessage, ApiError> {
+        crate::inbox::export(self, id, dir).await
+    }
+
+    async fn voicemail_audio(&self, id: i64) -> Result<std::path::PathBuf, ApiError> {
+        crate::inbox::audio(self, id).await
+    }
+
+    async fn inbox_counts(
+        &self,
+        utc_offset_minutes: i32,
+        mailbox: Option<String>,
+    ) -> Result<InboxCounts, ApiError> {
+        crate::inbox::counts(self, utc_offset_minutes, mailbox).await
+    }
 }

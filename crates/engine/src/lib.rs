@@ -8,6 +8,7 @@ mod calls;
 mod desk;
 mod dial;
 mod history;
+mod inbox;
 mod incoming;
 mod panel;
 mod transferee;
