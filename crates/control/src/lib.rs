@@ -19,8 +19,8 @@
 //! # Authentication and origin
 //!
 //! Every API request needs `Authorization: Bearer <token>` (401 otherwise). The two event routes
-//! also accept `?token=<token>`, because browsers' `EventSource` and `WebSocket` cannot set
-//! headers. Requests with an `Origin` header other than the server's own are refused with 403,
+//! and the recordings (`/api/v1/inbox/{id}/audio`) also accept `?token=<token>`, because
+//! browsers' `EventSource`, `WebSocket` and `<audio>` cannot set headers. Requests with an `Origin` header other than the server's own are refused with 403,
 //! and no CORS headers are ever sent: only a web UI served by the daemon itself may use the API.
 //!
 //! # Routes
@@ -38,6 +38,13 @@
 //! | `POST /api/v1/answer`, `/hangup`, `/keys` | as above | as above, for the obvious call |
 //! | `GET /api/v1/blf` | | `[Lamp]`, the busy-lamp panel in configuration order |
 //! | `GET /api/v1/history?limit=N` | | `[HistoryEntry]`, newest first, N defaults to 20 |
+//! | `GET /api/v1/inbox?search=&category=&mailbox=&contact_id=&read=&kind=&from=&before=&limit=&offset=` | | `[InboxEntry]`, newest first; the query is an `InboxFilter` |
+//! | `GET /api/v1/inbox/counts?utc_offset=MIN&mailbox=M` | | `InboxCounts`, days cut at local midnight |
+//! | `GET /api/v1/inbox/{id}` | | `VoicemailMessage` |
+//! | `POST /api/v1/inbox/{id}/read`, `/unread` | | `InboxEntry` after the change |
+//! | `DELETE /api/v1/inbox/{id}` | | 204; the recording is deleted too |
+//! | `POST /api/v1/inbox/{id}/export` | `ExportRequest` (`{"dir":"/abs"}`) | `ExportedMessage` |
+//! | `GET /api/v1/inbox/{id}/audio[?format=wav]` | | the recording: `audio/ogg` with Range requests, or `audio/wav` |
 //! | `GET /api/v1/events` | | Server-Sent Events, each `data:` one JSON `Event` |
 //! | `GET /api/v1/events/ws` | | WebSocket, each text message one JSON `Event` |
 //!
@@ -55,7 +62,7 @@ mod error;
 pub mod files;
 mod server;
 
-pub use client::{ControlClient, DiscoverError, EventStream};
+pub use client::{AudioFormat, ControlClient, DiscoverError, EventStream};
 pub use error::{kind_for_status, status_for};
 pub use server::{
     serve, serve_with_ui, ControlServer, ServeError, CURRENT_CALL, DEFAULT_HISTORY_LIMIT,

@@ -9,7 +9,9 @@ mod sse;
 use crate::files;
 use crate::server::CURRENT_CALL;
 use frontdesk_api::{
-    ApiError, CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest,
+    ApiError, CallAction, CallInfo, DialRequest, Event, ExportRequest, ExportedMessage,
+    HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest,
+    VoicemailMessage,
 };
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
@@ -197,6 +199,72 @@ impl ControlClient {
             .await
     }
 
+    /// Inbox entries matching `filter`, newest first.
+    pub async fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxEntry>, ApiError> {
+        let query = serde_urlencoded::to_string(filter)
+            .map_err(|e| ApiError::bad_request(format!("cannot put the filter in a URL: {e}")))?;
+        let path = if query.is_empty() {
+            "/inbox".to_owned()
+        } else {
+            format!("/inbox?{query}")
+        };
+        self.json(Method::GET, &path, None).await
+    }
+
+    /// Dashboard counts, days cut at local midnight (`utc_offset_minutes` = local minus UTC).
+    pub async fn inbox_counts(
+        &self,
+        utc_offset_minutes: i32,
+        mailbox: Option<&str>,
+    ) -> Result<InboxCounts, ApiError> {
+        let mut query = vec![("utc_offset", utc_offset_minutes.to_string())];
+        if let Some(mailbox) = mailbox {
+            query.push(("mailbox", mailbox.to_owned()));
+        }
+        let query = serde_urlencoded::to_string(&query)
+            .map_err(|e| ApiError::bad_request(format!("cannot put the query in a URL: {e}")))?;
+        self.json(Method::GET, &format!("/inbox/counts?{query}"), None)
+            .await
+    }
+
+    /// One message with its whole transcript.
+    pub async fn voicemail(&self, id: i64) -> Result<VoicemailMessage, ApiError> {
+        self.json(Method::GET, &format!("/inbox/{id}"), None).await
+    }
+
+    /// Marks a message read (`true`) or unread; answers its row after the change.
+    pub async fn mark_read(&self, id: i64, read: bool) -> Result<InboxEntry, ApiError> {
+        let verb = if read { "read" } else { "unread" };
+        self.json(Method::POST, &format!("/inbox/{id}/{verb}"), None)
+            .await
+    }
+
+    /// Deletes a message and its recording.
+    pub async fn delete_voicemail(&self, id: i64) -> Result<(), ApiError> {
+        self.expect_success(Method::DELETE, &format!("/inbox/{id}"), None)
+            .await
+            .map(drop)
+    }
+
+    /// Exports a message as WAV and text into `dir`, which must be absolute (the daemon has
+    /// its own working directory).
+    pub async fn export_voicemail(&self, id: i64, dir: &Path) -> Result<ExportedMessage, ApiError> {
+        let body = to_body(&ExportRequest {
+            dir: dir.to_owned(),
+        });
+        self.json(Method::POST, &format!("/inbox/{id}/export"), Some(body))
+            .await
+    }
+
+    /// A message's recording: the stored Ogg Opus file, or decoded to WAV.
+    pub async fn voicemail_audio(&self, id: i64, format: AudioFormat) -> Result<Bytes, ApiError> {
+        let path = match format {
+            AudioFormat::Ogg => format!("/inbox/{id}/audio"),
+            AudioFormat::Wav => format!("/inbox/{id}/audio?format=wav"),
+        };
+        self.expect_success(Method::GET, &path, None).await
+    }
+
     /// Subscribes to the daemon's events (over Server-Sent Events). Once this returns, every
     /// later event is delivered; the stream ends when the daemon stops.
     pub async fn events(&self) -> Result<EventStream, ApiError> {
@@ -260,6 +328,21 @@ impl ControlClient {
                 "the daemon's answer to {path} cannot be read ({e}); are the CLI and daemon the same version?"
             ))
         })
+    }
+
+    /// Sends a request and answers the body of a success, or the `ApiError` in its place.
+    async fn expect_success(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, ApiError> {
+        let (status, bytes) = self.exchange(method, path, body).await?;
+        if status.is_success() {
+            Ok(bytes)
+        } else {
+            Err(decode_error(status, &bytes))
+        }
     }
 
     /// One request and its whole response, bounded by [`REQUEST_TIMEOUT`].
@@ -327,6 +410,15 @@ impl ControlClient {
             .await
             .map_err(|e| unreachable(&e))
     }
+}
+
+/// How [`ControlClient::voicemail_audio`] wants a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioFormat {
+    /// As stored: Ogg Opus.
+    Ogg,
+    /// Decoded to 16-bit mono WAV at 16 kHz.
+    Wav,
 }
 
 /// The daemon's events, as returned by [`ControlClient::events`].

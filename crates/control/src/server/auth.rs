@@ -15,7 +15,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// Paths that also accept `?token=`, because browsers' `EventSource` and `WebSocket` cannot
-/// set an `Authorization` header. Other routes accept only the header, which keeps the token
+/// set an `Authorization` header (as `<audio>` cannot for `/api/v1/inbox/{id}/audio`). Other routes accept only the header, which keeps the token
 /// out of URLs (and history, logs) wherever possible.
 const QUERY_TOKEN_PATHS: &[&str] = &["/api/v1/events", "/api/v1/events/ws"];
 
@@ -50,8 +50,8 @@ pub(crate) async fn require_token(
         .into_response();
     }
     let presented = bearer(request.headers()).or_else(|| {
-        QUERY_TOKEN_PATHS
-            .contains(&request.uri().path())
+        let path = request.uri().path();
+        (QUERY_TOKEN_PATHS.contains(&path) || super::inbox::is_audio_path(path))
             .then(|| query_token(request.uri().query()))
             .flatten()
     });

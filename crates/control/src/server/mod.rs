@@ -3,6 +3,7 @@
 
 mod auth;
 mod events;
+mod inbox;
 mod routes;
 mod ui;
 
@@ -170,6 +171,13 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
         .route("/keys", post(routes::keys))
         .route("/history", get(routes::history))
         .route("/blf", get(routes::lamps))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/counts", get(inbox::counts))
+        .route("/inbox/{id}", get(inbox::show).delete(inbox::delete))
+        .route("/inbox/{id}/read", post(inbox::read))
+        .route("/inbox/{id}/unread", post(inbox::unread))
+        .route("/inbox/{id}/export", post(inbox::export))
+        .route("/inbox/{id}/audio", get(inbox::audio))
         .route("/events", get(events::sse))
         .route("/events/ws", get(events::websocket));
     let app = Router::new()
