@@ -8,15 +8,22 @@
 //! {"do":"kamailio","presence":true}                 -> {"ok":{"addr":"127.0.0.1:P","domain":"127.0.0.1"}}
 //! {"do":"baresip","name":"b103","user":"103","auto_answer":true}
 //! {"do":"linphone","name":"caller","user":"101","tone_hz":1000}
+//! {"do":"baresip","name":"voice","user":"03012345678","direct":true,"speak":"Hello, about your invoice."}
 //! {"do":"dial","phone":"caller","target":"103"}     -> {"ok":{"call":1}}   (user → AOR at Kamailio)
+//! {"do":"dial","phone":"voice","target":"sip:101@127.0.0.1:5060"}   (a sip: URI is dialled as it is)
 //! {"do":"answer","phone":"caller","call":2}          (call: linphonec's id; omitted: the one ringing)
 //! {"do":"hangup","phone":"b103"}
 //! {"do":"wait","phone":"caller","event":"Incoming","call":2,"timeout_ms":10000}
 //!                                                   -> {"ok":{"event":"Incoming","call":2,"detail":"","peer":"…"}}
 //! ```
 //!
+//! What a phone sends into its calls: `tone_hz` (a sine), `play_wav` (a WAV file; baresip
+//! wants 8/16/48 kHz 16-bit PCM) or `speak` (espeak-ng speech at 8 kHz, the codec's rate, after
+//! `speak_before` seconds of silence, default 5, and followed by `speak_after`, default 60 —
+//! for a voicemail that should hear a caller talk and then fall silent); nothing: silence.
+//!
 //! Errors answer `{"error":"…"}` and the lab goes on. Phones register at the lab's Kamailio
-//! (started first). Every process is stopped when stdin closes or the lab is killed
+//! (started first), except `"direct":true` ones, which only dial `sip:` URIs. Every process is stopped when stdin closes or the lab is killed
 //! (each runs in its own process group, killed on drop and by the parent's SIGTERM handler).
 
 use frontdesk_testbed::{
@@ -25,6 +32,8 @@ use frontdesk_testbed::{
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -94,6 +103,47 @@ fn number(request: &Value, key: &str) -> Option<u64> {
     request.get(key).and_then(Value::as_u64)
 }
 
+/// A non-negative number of seconds, `default` when absent.
+fn seconds(request: &Value, key: &str, default: f64) -> Result<f64, String> {
+    match request.get(key) {
+        None => Ok(default),
+        Some(value) => value
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| format!("\"{key}\" must be a number of seconds: {request}")),
+    }
+}
+
+/// Writes `text` spoken by espeak-ng to `out` as 8 kHz mono 16-bit WAV between `before` and
+/// `after` seconds of silence. Slow, with gaps between words (`-s 120 -g 6`): Whisper's small
+/// models follow espeak's voice best so, also through G.711.
+fn speak(out: &Path, text: &str, before: f64, after: f64) -> Result<(), String> {
+    let raw = out.with_extension("raw.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .map_err(|e| format!("cannot run espeak-ng (scripts/install-deps installs it): {e}"))?;
+    if !status.success() {
+        return Err(format!("espeak-ng failed ({status}) speaking {text:?}"));
+    }
+    let status = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "8000", "-c", "1", "-b", "16"])
+        .arg(out)
+        .args(["pad", &before.to_string(), &after.to_string()])
+        .status()
+        .map_err(|e| format!("cannot run sox (scripts/install-deps installs it): {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "sox failed ({status}) resampling {}",
+            raw.display()
+        ));
+    }
+    Ok(())
+}
+
 impl Lab {
     async fn handle(&mut self, request: &Value) -> Result<Value, String> {
         match text(request, "do")? {
@@ -136,36 +186,63 @@ impl Lab {
         Ok(reply)
     }
 
-    fn tone(&mut self, name: &str, request: &Value) -> Result<Option<std::path::PathBuf>, String> {
+    /// The WAV a phone plays into its calls, from `play_wav`, `speak` or `tone_hz`.
+    fn media(&mut self, name: &str, request: &Value) -> Result<Option<PathBuf>, String> {
+        if let Some(path) = request.get("play_wav") {
+            let path = path
+                .as_str()
+                .ok_or_else(|| format!("\"play_wav\" must be a path: {request}"))?;
+            if !Path::new(path).is_file() {
+                return Err(format!("play_wav: no file at {path}"));
+            }
+            return Ok(Some(PathBuf::from(path)));
+        }
+        if let Some(text) = request.get("speak") {
+            let text = text
+                .as_str()
+                .ok_or_else(|| format!("\"speak\" must be a string: {request}"))?;
+            let before = seconds(request, "speak_before", 5.0)?;
+            let after = seconds(request, "speak_after", 60.0)?;
+            let path = self.file(&format!("{name}.wav"))?;
+            speak(&path, text, before, after)?;
+            return Ok(Some(path));
+        }
         let Some(hz) = number(request, "tone_hz") else {
             return Ok(None);
         };
-        if self.dir.is_none() {
-            self.dir = Some(tempfile::tempdir().map_err(|e| e.to_string())?);
-        }
-        let path = self
-            .dir
-            .as_ref()
-            .unwrap()
-            .path()
-            .join(format!("{name}.wav"));
+        let path = self.file(&format!("{name}.wav"))?;
         // Longer than any test: baresip ends the call when its WAV ends.
         frontdesk_testbed::tone_wav(&path, hz as f64, 300.0, 8000).map_err(|e| e.to_string())?;
         Ok(Some(path))
     }
 
+    /// A path in the lab's own temporary directory.
+    fn file(&mut self, name: &str) -> Result<PathBuf, String> {
+        if self.dir.is_none() {
+            self.dir = Some(tempfile::tempdir().map_err(|e| e.to_string())?);
+        }
+        Ok(self.dir.as_ref().unwrap().path().join(name))
+    }
+
     async fn start_baresip(&mut self, request: &Value) -> Result<Value, String> {
         let name = text(request, "name")?.to_owned();
+        let direct = flag(request, "direct");
         let mut options = BaresipOptions::new(text(request, "user")?);
-        options.registrar = Some(self.kamailio()?.addr());
+        options.registrar = if direct {
+            None
+        } else {
+            Some(self.kamailio()?.addr())
+        };
         options.codecs = vec!["PCMU".into()];
         options.auto_answer = flag(request, "auto_answer");
-        options.play_wav = self.tone(&name, request)?;
+        options.play_wav = self.media(&name, request)?;
         let mut phone = Baresip::start(options).await.map_err(|e| e.to_string())?;
-        phone
-            .wait_registered(REGISTER_WAIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        if !direct {
+            phone
+                .wait_registered(REGISTER_WAIT)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         let reply = json!({ "uri": phone.uri() });
         self.phones.insert(name, Phone::Baresip(phone));
         Ok(reply)
@@ -173,15 +250,22 @@ impl Lab {
 
     async fn start_linphone(&mut self, request: &Value) -> Result<Value, String> {
         let name = text(request, "name")?.to_owned();
+        let direct = flag(request, "direct");
         let mut options = LinphoneOptions::new(text(request, "user")?);
-        options.registrar = Some(self.kamailio()?.addr());
+        options.registrar = if direct {
+            None
+        } else {
+            Some(self.kamailio()?.addr())
+        };
         options.auto_answer = flag(request, "auto_answer");
-        options.play_wav = self.tone(&name, request)?;
+        options.play_wav = self.media(&name, request)?;
         let mut phone = Linphone::start(options).await.map_err(|e| e.to_string())?;
-        phone
-            .wait_registered(REGISTER_WAIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        if !direct {
+            phone
+                .wait_registered(REGISTER_WAIT)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         let reply = json!({ "uri": phone.uri() });
         self.phones.insert(name, Phone::Linphone(phone));
         Ok(reply)
