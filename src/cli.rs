@@ -150,10 +150,105 @@ pub enum Verb {
         #[arg(long, value_name = "N", default_value_t = DEFAULT_HISTORY_LIMIT)]
         limit: usize,
     },
+    /// The voicemail inbox: list messages and call attempts, newest first (with filters), or
+    /// show, mark, delete or export one, or count them per day and month.
+    Inbox(InboxArgs),
     /// Print events as JSON lines until interrupted.
     Events,
     /// Print the web UI's address with its token (the daemon serves it with `--ui DIR`).
     UiUrl,
+}
+
+/// How many inbox entries `ctl inbox` lists without `--limit`.
+pub const DEFAULT_INBOX_LIMIT: usize = 20;
+
+/// Arguments of `frontdesk ctl inbox`: a list (the filters) or one of the actions.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InboxArgs {
+    /// What to do with one entry; without it, the inbox is listed.
+    #[command(subcommand)]
+    pub action: Option<InboxAction>,
+    /// Filters for the list.
+    #[command(flatten)]
+    pub list: InboxListArgs,
+}
+
+/// Filters of `ctl inbox`; every one given must match.
+#[derive(Debug, Clone, Args)]
+pub struct InboxListArgs {
+    /// Words to find in transcripts, callers, contacts and categories (each word matches as
+    /// a prefix, accents are ignored), or digits of a calling number.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only this category, e.g. `invoice`.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Only entries not yet read.
+    #[arg(long)]
+    pub unread: bool,
+    /// Only this mailbox (an account's name, `direct`, or a number in mailbox mode).
+    #[arg(long, value_name = "NAME")]
+    pub mailbox: Option<String>,
+    /// Only messages, without call attempts.
+    #[arg(long)]
+    pub messages: bool,
+    /// How many entries to show.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_INBOX_LIMIT)]
+    pub limit: usize,
+}
+
+/// `ctl inbox <action>`.
+#[derive(Debug, Subcommand)]
+pub enum InboxAction {
+    /// Show one message with its whole transcript.
+    Show {
+        /// The id `ctl inbox` lists.
+        #[arg(value_parser = voicemail_id)]
+        id: i64,
+    },
+    /// Mark a message read.
+    MarkRead {
+        /// The id `ctl inbox` lists.
+        #[arg(value_parser = voicemail_id)]
+        id: i64,
+    },
+    /// Mark a message unread again.
+    MarkUnread {
+        /// The id `ctl inbox` lists.
+        #[arg(value_parser = voicemail_id)]
+        id: i64,
+    },
+    /// Delete a message and its recording.
+    Delete {
+        /// The id `ctl inbox` lists.
+        #[arg(value_parser = voicemail_id)]
+        id: i64,
+    },
+    /// Write a message's recording (WAV) and transcript (text) into DIR.
+    Export {
+        /// The id `ctl inbox` lists.
+        #[arg(value_parser = voicemail_id)]
+        id: i64,
+        /// Where to write them; created if missing.
+        dir: PathBuf,
+    },
+    /// Count messages and call attempts per day (7 and 30 days) and month (12 months).
+    Counts {
+        /// Only this mailbox.
+        #[arg(long, value_name = "NAME")]
+        mailbox: Option<String>,
+        /// Where days begin: local time minus UTC in minutes (default: this machine's).
+        #[arg(long, value_name = "MINUTES", allow_negative_numbers = true)]
+        utc_offset: Option<i32>,
+    },
+}
+
+/// A voicemail id on the command line, with a message that says where ids come from.
+fn voicemail_id(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a voicemail id; `frontdesk ctl inbox` lists them"))
 }
 
 /// Arguments of `frontdesk transcribe`.
@@ -263,6 +358,96 @@ mod tests {
             Cli::try_parse_from(["frontdesk", "transcribe", "--threads", "0", "m.wav"]).is_err()
         );
         assert!(Cli::try_parse_from(["frontdesk", "transcribe"]).is_err());
+    }
+
+    fn inbox(args: &[&str]) -> InboxArgs {
+        let cli = Cli::try_parse_from(["frontdesk", "ctl", "inbox"].iter().chain(args)).unwrap();
+        let Command::Ctl(CtlArgs {
+            verb: Verb::Inbox(inbox),
+            ..
+        }) = cli.command
+        else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        inbox
+    }
+
+    #[test]
+    fn inbox_lists_with_filters() {
+        let plain = inbox(&[]);
+        assert!(plain.action.is_none());
+        assert_eq!(plain.list.limit, DEFAULT_INBOX_LIMIT);
+        assert!(!plain.list.unread && plain.list.search.is_none());
+
+        let filtered = inbox(&[
+            "--search",
+            "\"call me\" OR *",
+            "--category",
+            "invoice",
+            "--unread",
+            "--mailbox",
+            "office",
+            "--messages",
+            "--limit",
+            "5",
+            "--json",
+        ]);
+        assert!(filtered.action.is_none());
+        let list = filtered.list;
+        assert_eq!(list.search.as_deref(), Some("\"call me\" OR *"));
+        assert_eq!(list.category.as_deref(), Some("invoice"));
+        assert_eq!(list.mailbox.as_deref(), Some("office"));
+        assert!(list.unread && list.messages);
+        assert_eq!(list.limit, 5);
+    }
+
+    #[test]
+    fn inbox_actions_take_an_id() {
+        assert!(matches!(
+            inbox(&["show", "12", "--json"]).action,
+            Some(InboxAction::Show { id: 12 })
+        ));
+        assert!(matches!(
+            inbox(&["mark-read", "3"]).action,
+            Some(InboxAction::MarkRead { id: 3 })
+        ));
+        assert!(matches!(
+            inbox(&["mark-unread", "3"]).action,
+            Some(InboxAction::MarkUnread { id: 3 })
+        ));
+        assert!(matches!(
+            inbox(&["delete", "4"]).action,
+            Some(InboxAction::Delete { id: 4 })
+        ));
+        let Some(InboxAction::Export { id: 5, dir }) = inbox(&["export", "5", "out"]).action else {
+            panic!()
+        };
+        assert_eq!(dir, PathBuf::from("out"));
+        assert!(matches!(
+            inbox(&["counts", "--utc-offset", "-300"]).action,
+            Some(InboxAction::Counts {
+                utc_offset: Some(-300),
+                mailbox: None
+            })
+        ));
+    }
+
+    #[test]
+    fn inbox_refuses_bad_ids_and_mixed_forms() {
+        let error = Cli::try_parse_from(["frontdesk", "ctl", "inbox", "show", "abc"]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`abc` is not a voicemail id; `frontdesk ctl inbox` lists them"),
+            "{error}"
+        );
+        assert!(Cli::try_parse_from(["frontdesk", "ctl", "inbox", "show"]).is_err());
+        assert!(Cli::try_parse_from(["frontdesk", "ctl", "inbox", "export", "1"]).is_err());
+        assert!(
+            Cli::try_parse_from(["frontdesk", "ctl", "inbox", "--unread", "delete", "1"]).is_err(),
+            "list filters do not go with an action"
+        );
+        assert!(Cli::try_parse_from(["frontdesk", "ctl", "inbox", "--limit", "x"]).is_err());
     }
 
     #[test]

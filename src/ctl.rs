@@ -1,9 +1,9 @@
 //! `frontdesk ctl`: one request to the running daemon, printed as text or JSON.
 
-use crate::cli::{CtlArgs, Verb};
+use crate::cli::{CtlArgs, InboxAction, InboxArgs, InboxListArgs, Verb};
 use crate::failure::Failure;
 use crate::{human, settings};
-use frontdesk_api::{ApiError, CallAction, DialRequest, TransferRequest};
+use frontdesk_api::{ApiError, CallAction, DialRequest, InboxFilter, InboxKind, TransferRequest};
 use frontdesk_control::ControlClient;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -76,12 +76,87 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
         Verb::Calls => out.show(client.calls().await, |c| human::calls(c)),
         Verb::Blf => out.show(client.lamps().await, |l| human::lamps(l)),
         Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
+        Verb::Inbox(inbox) => run_inbox(&client, &out, inbox).await,
         Verb::Events => events(&client).await,
         Verb::UiUrl => {
             let url = client.ui_url();
             out.show(Ok(UiUrl { url: url.clone() }), |_| format!("{url}\n"))
         }
     }
+}
+
+/// `ctl inbox ...`: the list, or one action on one entry.
+async fn run_inbox(client: &ControlClient, out: &Output, args: InboxArgs) -> Result<(), Failure> {
+    let Some(action) = args.action else {
+        let filtered = is_filtered(&args.list);
+        let filter = inbox_filter(args.list);
+        return out.show(client.inbox(&filter).await, |entries| {
+            human::inbox(entries, filtered)
+        });
+    };
+    match action {
+        InboxAction::Show { id } => out.show(client.voicemail(id).await, human::voicemail),
+        InboxAction::MarkRead { id } => out.show(client.mark_read(id, true).await, human::marked),
+        InboxAction::MarkUnread { id } => {
+            out.show(client.mark_read(id, false).await, human::marked)
+        }
+        InboxAction::Delete { id } => {
+            let deleted = client
+                .delete_voicemail(id)
+                .await
+                .map(|()| Deleted { deleted: id });
+            out.show(deleted, |d| format!("deleted voicemail {}\n", d.deleted))
+        }
+        InboxAction::Export { id, dir } => {
+            // The daemon has its own working directory: send it an absolute path.
+            let dir = std::path::absolute(&dir).map_err(|e| {
+                Failure::Usage(format!("cannot use {} as a directory: {e}", dir.display()))
+            })?;
+            out.show(client.export_voicemail(id, &dir).await, human::exported)
+        }
+        InboxAction::Counts {
+            mailbox,
+            utc_offset,
+        } => {
+            let offset = utc_offset.unwrap_or_else(local_utc_offset_minutes);
+            out.show(
+                client.inbox_counts(offset, mailbox.as_deref()).await,
+                human::inbox_counts,
+            )
+        }
+    }
+}
+
+/// The API filter for `ctl inbox`'s flags.
+pub(crate) fn inbox_filter(list: InboxListArgs) -> InboxFilter {
+    InboxFilter {
+        search: list.search,
+        category: list.category,
+        mailbox: list.mailbox,
+        read: list.unread.then_some(false),
+        kind: list.messages.then_some(InboxKind::Message),
+        limit: Some(list.limit),
+        ..InboxFilter::default()
+    }
+}
+
+fn is_filtered(list: &InboxListArgs) -> bool {
+    list.search.is_some()
+        || list.category.is_some()
+        || list.mailbox.is_some()
+        || list.unread
+        || list.messages
+}
+
+/// This machine's local time minus UTC, in minutes (0 when the time zone is unknown).
+fn local_utc_offset_minutes() -> i32 {
+    jiff::Zoned::now().offset().seconds() / 60
+}
+
+/// What `ctl inbox delete --json` prints (the API answers nothing).
+#[derive(Serialize)]
+struct Deleted {
+    deleted: i64,
 }
 
 /// What `ctl keys --json` prints: the request that was carried out (the API answers nothing).
@@ -172,5 +247,46 @@ async fn events(client: &ControlClient) -> Result<(), Failure> {
                 )))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inbox_flags_become_the_api_filter() {
+        let list = InboxListArgs {
+            search: Some("invoice".into()),
+            category: Some("repair".into()),
+            unread: true,
+            mailbox: Some("office".into()),
+            messages: true,
+            limit: 7,
+        };
+        assert!(is_filtered(&list));
+        assert_eq!(
+            inbox_filter(list),
+            InboxFilter {
+                search: Some("invoice".into()),
+                category: Some("repair".into()),
+                mailbox: Some("office".into()),
+                read: Some(false),
+                kind: Some(InboxKind::Message),
+                limit: Some(7),
+                ..InboxFilter::default()
+            }
+        );
+        let plain = InboxListArgs {
+            search: None,
+            category: None,
+            unread: false,
+            mailbox: None,
+            messages: false,
+            limit: 20,
+        };
+        assert!(!is_filtered(&plain));
+        let filter = inbox_filter(plain);
+        assert_eq!((filter.read, filter.kind), (None, None));
     }
 }

@@ -2,9 +2,16 @@
 //! people. Scripts should use `--json`; this format may change.
 
 use frontdesk_api::{
-    AccountStatus, CallDirection, CallInfo, CallState, HistoryEntry, Lamp, LampState,
-    RegistrationState, Status, UnixMillis,
+    AccountStatus, CallDirection, CallInfo, CallState, EmailState, ExportedMessage, HistoryEntry,
+    InboxCounts, InboxEntry, InboxKind, Lamp, LampState, PeriodCount, RegistrationState, Status,
+    TranscriptionState, UnixMillis, VoicemailMessage,
 };
+
+/// How many characters of a transcript the inbox table shows.
+const TABLE_PREVIEW_CHARS: usize = 48;
+
+/// Width the transcript of `ctl inbox show` is wrapped to.
+const TRANSCRIPT_WIDTH: usize = 76;
 
 /// `ctl status`: a summary line and one row per account.
 pub fn status(status: &Status) -> String {
@@ -153,6 +160,247 @@ pub fn history(entries: &[HistoryEntry]) -> String {
     )
 }
 
+/// `ctl inbox`: a table, newest first; `*` marks unread entries.
+pub fn inbox(entries: &[InboxEntry], filtered: bool) -> String {
+    if entries.is_empty() {
+        return if filtered {
+            "no voicemail matches; `frontdesk ctl inbox` without filters lists everything\n"
+        } else {
+            "the inbox is empty\n"
+        }
+        .to_owned();
+    }
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                if e.read { "" } else { "*" }.to_owned(),
+                utc(e.received_at),
+                caller(
+                    &e.caller_display,
+                    e.caller_name.as_deref(),
+                    e.contact_name.as_deref(),
+                    e.contact_confidence,
+                ),
+                e.category.clone(),
+                duration(rounded_seconds(e.duration_ms)),
+                gist(e),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "NEW",
+            "RECEIVED (UTC)",
+            "FROM",
+            "CATEGORY",
+            "LENGTH",
+            "MESSAGE",
+        ],
+        rows,
+    )
+}
+
+/// What the table says about the content: the first words, or why there are none.
+fn gist(entry: &InboxEntry) -> String {
+    if entry.kind == InboxKind::Attempt {
+        return "(call attempt, no message)".to_owned();
+    }
+    match (entry.transcription_state, entry.preview.as_deref()) {
+        (TranscriptionState::Done, Some(text)) if !text.trim().is_empty() => {
+            let text = text.trim_end_matches('…');
+            match text.char_indices().nth(TABLE_PREVIEW_CHARS) {
+                Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+                None if entry.preview.as_deref().is_some_and(|p| p.ends_with('…')) => {
+                    format!("{text}…")
+                }
+                None => text.to_owned(),
+            }
+        }
+        (TranscriptionState::Done, _) => "(no speech)".to_owned(),
+        (TranscriptionState::Pending, _) => "(transcribing…)".to_owned(),
+        (TranscriptionState::Failed, _) => "(transcription failed)".to_owned(),
+        (TranscriptionState::None, _) => "(no transcript)".to_owned(),
+    }
+}
+
+/// Who called: the contact if identified (`?` when only guessed), else the name the call
+/// carried, with the number.
+fn caller(
+    number: &str,
+    name: Option<&str>,
+    contact: Option<&str>,
+    confidence: Option<f64>,
+) -> String {
+    let guessed = confidence.is_some_and(|c| c < 1.0);
+    let who = match (contact, name) {
+        (Some(contact), _) if guessed => Some(format!("{contact}?")),
+        (Some(contact), _) => Some(contact.to_owned()),
+        (None, Some(name)) if !name.is_empty() => Some(name.to_owned()),
+        _ => None,
+    };
+    match (who, number) {
+        (Some(who), "") => who,
+        (Some(who), number) => format!("{who} <{number}>"),
+        (None, "") => "unknown caller".to_owned(),
+        (None, number) => number.to_owned(),
+    }
+}
+
+/// `ctl inbox show`: one message, labelled lines and the wrapped transcript.
+pub fn voicemail(m: &VoicemailMessage) -> String {
+    let kind = match m.kind {
+        InboxKind::Message => "message",
+        InboxKind::Attempt => "call attempt",
+    };
+    let read = if m.read { "read" } else { "unread" };
+    let mut out = format!("Voicemail {} ({kind}, {read})\n", m.id);
+    let mut line = |label: &str, value: String| {
+        out.push_str(&format!("{:<11}{value}\n", format!("{label}:")));
+    };
+    line(
+        "From",
+        caller(&m.caller_display, m.caller_name.as_deref(), None, None),
+    );
+    if let Some(contact) = &m.contact_name {
+        let how = match m.contact_confidence {
+            Some(c) if c < 1.0 => format!(" (guessed from the message, {:.0} % sure)", c * 100.0),
+            _ => " (by number)".to_owned(),
+        };
+        line("Contact", format!("{contact}{how}"));
+    }
+    line("Received", format!("{} UTC", utc(m.received_at)));
+    line("Length", duration(rounded_seconds(m.duration_ms)));
+    line("Mailbox", m.mailbox.clone());
+    line("Category", m.category.clone());
+    let recording = match (m.kind, m.has_audio) {
+        (InboxKind::Attempt, _) => "none (the caller left no message)".to_owned(),
+        (_, true) => format!(
+            "yes (`frontdesk ctl inbox export {} DIR` saves it as WAV)",
+            m.id
+        ),
+        (_, false) => "missing from the data directory".to_owned(),
+    };
+    line("Recording", recording);
+    match (m.email_state, &m.email_error) {
+        (EmailState::None, _) => {}
+        (EmailState::Failed, Some(error)) => line("E-mail", format!("failed: {error}")),
+        (state, _) => line("E-mail", email_state(state).to_owned()),
+    }
+    if m.kind == InboxKind::Message {
+        let heading = match &m.language {
+            Some(language) => format!("Transcript ({language}):\n"),
+            None => "Transcript:\n".to_owned(),
+        };
+        out.push('\n');
+        out.push_str(&heading);
+        let body = match (m.transcription_state, &m.transcript, &m.transcription_error) {
+            (TranscriptionState::Done, Some(text), _) if !text.trim().is_empty() => text.clone(),
+            (TranscriptionState::Done, _, _) => "(no speech)".to_owned(),
+            (TranscriptionState::Pending, _, _) => {
+                "(being transcribed; try again in a moment)".to_owned()
+            }
+            (_, _, Some(why)) => format!("(none: {why})"),
+            (_, _, None) => "(none)".to_owned(),
+        };
+        for wrapped in wrap(&body, TRANSCRIPT_WIDTH) {
+            out.push_str("  ");
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `ctl inbox mark-read` / `mark-unread`.
+pub fn marked(entry: &InboxEntry) -> String {
+    let state = if entry.read { "read" } else { "unread" };
+    format!("voicemail {} is {state}\n", entry.id)
+}
+
+/// `ctl inbox export`: where the files went.
+pub fn exported(files: &ExportedMessage) -> String {
+    format!(
+        "recording:  {}\ntranscript: {}\n",
+        files.audio.display(),
+        files.transcript.display()
+    )
+}
+
+/// `ctl inbox counts`: the unread badge, totals and the per-day and per-month tables.
+pub fn inbox_counts(counts: &InboxCounts) -> String {
+    let total = |periods: &[PeriodCount]| {
+        let messages: u64 = periods.iter().map(|p| p.messages).sum();
+        let attempts: u64 = periods.iter().map(|p| p.attempts).sum();
+        format!("{} messages, {} call attempts", messages, attempts)
+    };
+    let rows = |periods: &[PeriodCount]| -> Vec<Vec<String>> {
+        periods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.period.clone(),
+                    p.messages.to_string(),
+                    p.attempts.to_string(),
+                ]
+            })
+            .collect()
+    };
+    let mut out = format!("unread messages: {}\n", counts.unread_messages);
+    out.push_str(&format!("last 7 days: {}\n", total(&counts.last_7_days)));
+    out.push_str(&format!("last 30 days: {}\n", total(&counts.last_30_days)));
+    out.push_str(&format!(
+        "last 12 months: {}\n\n",
+        total(&counts.last_12_months)
+    ));
+    out.push_str(&table(
+        &["DAY", "MESSAGES", "ATTEMPTS"],
+        rows(&counts.last_7_days),
+    ));
+    out.push('\n');
+    out.push_str(&table(
+        &["MONTH", "MESSAGES", "ATTEMPTS"],
+        rows(&counts.last_12_months),
+    ));
+    out
+}
+
+fn email_state(state: EmailState) -> &'static str {
+    match state {
+        EmailState::None => "none",
+        EmailState::Queued => "queued",
+        EmailState::Sending => "sending",
+        EmailState::Sent => "sent",
+        EmailState::Failed => "failed",
+    }
+}
+
+/// Milliseconds to whole seconds, rounded (a 14.6 s message is 0:15).
+fn rounded_seconds(millis: i64) -> i64 {
+    (millis.max(0) + 500) / 1000
+}
+
+/// Breaks text into lines of at most `width` characters at spaces (longer words stay whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `ctl keys`: what was sent where.
 pub fn keys_sent(keys: &str, call: Option<&str>) -> String {
     match call {
@@ -289,6 +537,182 @@ mod tests {
             ],
         );
         assert_eq!(out, "ID   STATE\nc1   active\nc10  ringing\n");
+    }
+
+    fn entry(id: i64) -> InboxEntry {
+        InboxEntry {
+            id,
+            kind: InboxKind::Message,
+            mailbox: "office".into(),
+            caller_number: "0301234567".into(),
+            caller_display: "030 1234567".into(),
+            caller_name: None,
+            contact_id: None,
+            contact_name: None,
+            contact_confidence: None,
+            received_at: 1_709_251_199_000,
+            duration_ms: 14_600,
+            category: "invoice".into(),
+            read: false,
+            has_audio: true,
+            transcription_state: TranscriptionState::Done,
+            preview: Some("Hello, this is Maria about the invoice.".into()),
+            email_state: EmailState::None,
+        }
+    }
+
+    #[test]
+    fn the_inbox_is_an_aligned_table_with_unread_marks() {
+        let mut read = entry(9);
+        read.read = true;
+        read.contact_name = Some("Maria Schmidt".into());
+        read.contact_confidence = Some(1.0);
+        let mut attempt = entry(10);
+        attempt.kind = InboxKind::Attempt;
+        attempt.caller_display = String::new();
+        attempt.duration_ms = 1_200;
+        attempt.category = "general".into();
+        let out = inbox(&[entry(12), read, attempt], false);
+        assert_eq!(
+            out,
+            "ID  NEW  RECEIVED (UTC)    FROM                         CATEGORY  LENGTH  MESSAGE\n\
+             12  *    2024-02-29 23:59  030 1234567                  invoice   0:15    Hello, this is Maria about the invoice.\n\
+             9        2024-02-29 23:59  Maria Schmidt <030 1234567>  invoice   0:15    Hello, this is Maria about the invoice.\n\
+             10  *    2024-02-29 23:59  unknown caller               general   0:01    (call attempt, no message)\n"
+        );
+        assert_eq!(inbox(&[], false), "the inbox is empty\n");
+        assert!(inbox(&[], true).contains("no voicemail matches"));
+    }
+
+    #[test]
+    fn the_table_says_why_there_are_no_words() {
+        let mut e = entry(1);
+        e.preview = Some("word ".repeat(40).trim().to_owned() + "…");
+        let long = gist(&e);
+        assert!(
+            long.ends_with('…') && long.chars().count() <= TABLE_PREVIEW_CHARS + 1,
+            "{long}"
+        );
+        e.preview = Some("short and cut by the engine…".into());
+        assert_eq!(gist(&e), "short and cut by the engine…");
+        for (state, preview, expected) in [
+            (TranscriptionState::Done, Some(""), "(no speech)"),
+            (TranscriptionState::Pending, None, "(transcribing…)"),
+            (TranscriptionState::Failed, None, "(transcription failed)"),
+            (TranscriptionState::None, None, "(no transcript)"),
+        ] {
+            e.transcription_state = state;
+            e.preview = preview.map(str::to_owned);
+            assert_eq!(gist(&e), expected);
+        }
+    }
+
+    #[test]
+    fn callers_are_named_by_contact_then_signalled_name() {
+        assert_eq!(caller("030 1", Some("Ada"), None, None), "Ada <030 1>");
+        assert_eq!(
+            caller("030 1", Some("Ada"), Some("Ada Lovelace"), Some(1.0)),
+            "Ada Lovelace <030 1>"
+        );
+        assert_eq!(
+            caller("030 1", None, Some("Ada Lovelace"), Some(0.7)),
+            "Ada Lovelace? <030 1>"
+        );
+        assert_eq!(caller("", None, None, None), "unknown caller");
+        assert_eq!(caller("", Some("Ada"), None, None), "Ada");
+    }
+
+    #[test]
+    fn show_reads_like_a_note() {
+        let message = VoicemailMessage {
+            id: 12,
+            kind: InboxKind::Message,
+            mailbox: "office".into(),
+            account: Some("office".into()),
+            caller_number: "0301234567".into(),
+            caller_e164: Some("+49301234567".into()),
+            caller_display: "030 1234567".into(),
+            caller_name: Some("Maria".into()),
+            contact_id: Some(3),
+            contact_name: Some("Maria Schmidt".into()),
+            contact_confidence: Some(0.8),
+            received_at: 1_709_251_199_000,
+            duration_ms: 75_000,
+            category: "invoice".into(),
+            read: true,
+            has_audio: true,
+            transcript: Some(format!(
+                "{} end.",
+                "Please call me back about the invoice.".repeat(3)
+            )),
+            language: Some("en".into()),
+            transcription_state: TranscriptionState::Done,
+            transcription_error: None,
+            email_state: EmailState::Failed,
+            email_error: Some("the mail server refused the password".into()),
+            email_sent_at: None,
+            sip_call_id: None,
+        };
+        let out = voicemail(&message);
+        assert_eq!(
+            out,
+            "Voicemail 12 (message, read)\n\
+             From:      Maria <030 1234567>\n\
+             Contact:   Maria Schmidt (guessed from the message, 80 % sure)\n\
+             Received:  2024-02-29 23:59 UTC\n\
+             Length:    1:15\n\
+             Mailbox:   office\n\
+             Category:  invoice\n\
+             Recording: yes (`frontdesk ctl inbox export 12 DIR` saves it as WAV)\n\
+             E-mail:    failed: the mail server refused the password\n\
+             \n\
+             Transcript (en):\n\
+             \x20 Please call me back about the invoice.Please call me back about the\n\
+             \x20 invoice.Please call me back about the invoice. end.\n"
+        );
+        let pending = VoicemailMessage {
+            transcript: None,
+            language: None,
+            transcription_state: TranscriptionState::None,
+            transcription_error: Some("no speech model is installed".into()),
+            ..message
+        };
+        assert!(
+            voicemail(&pending).ends_with("Transcript:\n  (none: no speech model is installed)\n")
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("", 6), [""]);
+        assert_eq!(
+            wrap("averyveryverylongword x", 6),
+            ["averyveryverylongword", "x"]
+        );
+    }
+
+    #[test]
+    fn counts_show_totals_and_tables() {
+        let day = |period: &str, messages, attempts| PeriodCount {
+            period: period.into(),
+            start: 0,
+            messages,
+            attempts,
+        };
+        let counts = InboxCounts {
+            last_7_days: vec![day("2024-03-30", 1, 0), day("2024-03-31", 2, 1)],
+            last_30_days: vec![day("2024-03-30", 4, 0)],
+            last_12_months: vec![day("2024-03", 10, 3)],
+            unread_messages: 2,
+        };
+        assert_eq!(
+            inbox_counts(&counts),
+            "unread messages: 2\nlast 7 days: 3 messages, 1 call attempts\n\
+             last 30 days: 4 messages, 0 call attempts\nlast 12 months: 10 messages, 3 call attempts\n\n\
+             DAY         MESSAGES  ATTEMPTS\n2024-03-30  1         0\n2024-03-31  2         1\n\n\
+             MONTH    MESSAGES  ATTEMPTS\n2024-03  10        3\n"
+        );
     }
 
     #[test]
