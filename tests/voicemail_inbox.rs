@@ -1,0 +1,444 @@
+//! The voicemail inbox end to end: the real daemon, a real caller (baresip) nobody answers,
+//! espeak-ng speech, the real Whisper model, and then the inbox through `frontdesk ctl` and
+//! the control API — list, show, search, mark read, export, play, delete.
+
+use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
+const WAIT: Duration = Duration::from_secs(15);
+/// Transcription with the tiny model on a busy 2-core machine may take a while.
+const TRANSCRIBED: Duration = Duration::from_secs(120);
+
+/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
+fn model() -> PathBuf {
+    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/ggml-tiny.en.bin")
+        });
+    assert!(
+        path.is_file(),
+        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
+        path.display()
+    );
+    path
+}
+
+/// `text` spoken by espeak-ng (slow, gaps between words: what Whisper tiny follows best
+/// through G.711) as mono WAV at `rate`, with `before` and `after` seconds of silence.
+fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64) -> PathBuf {
+    let raw = dir.join(format!("{name}-raw.wav"));
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is missing: run scripts/install-deps");
+    assert!(status.success(), "espeak-ng failed");
+    let out = dir.join(format!("{name}.wav"));
+    let status = std::process::Command::new("sox")
+        .arg(&raw)
+        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
+        .arg(&out)
+        .args(["pad", &before.to_string(), &after.to_string()])
+        .status()
+        .expect("sox is missing: run scripts/install-deps");
+    assert!(status.success(), "sox failed");
+    out
+}
+
+/// A daemon with its own config, data dir and log file.
+struct Daemon {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    sip_port: u16,
+    child: Child,
+}
+
+impl Daemon {
+    async fn start(extra: &str) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        tone_wav(dir.path().join("mic.wav"), 700.0, 10.0, 16000).unwrap();
+        let sip_port = frontdesk_testbed::free_port().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n[audio]\nbackend = \"file\"\nplay = \"mic.wav\"\nrecord = \"rec-{{call}}.wav\"\n[data]\ndir = \"data\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["daemon", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        Daemon {
+            dir,
+            config,
+            sip_port,
+            child,
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Runs `frontdesk ctl <args>` as it is.
+    async fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("ctl")
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .await
+            .unwrap()
+    }
+
+    /// Runs `frontdesk ctl <args> --json`, which must succeed, and parses its JSON.
+    async fn ctl(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let output = self.run(&all).await;
+        assert!(
+            output.status.success(),
+            "ctl {args:?}: {}\nlog:\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            self.log_tail()
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// Polls `ctl <args> --json` until `check` holds.
+    async fn wait_for(
+        &self,
+        args: &[&str],
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let output = self.run(&[args, &["--json"]].concat()).await;
+            if output.status.success() {
+                let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+                if check(&value) {
+                    return value;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "ctl {args:?} never matched; last answer {value:#}\nlog:\n{}",
+                    self.log_tail()
+                );
+            } else {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "ctl {args:?} kept failing: {}\nlog:\n{}",
+                    String::from_utf8_lossy(&output.stderr),
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// One raw HTTP GET against the control API with the daemon's token: status, body.
+    async fn get(&self, path: &str, headers: &[&str]) -> (u16, Vec<u8>) {
+        let endpoint: Value =
+            serde_json::from_slice(&std::fs::read(self.data().join("control.json")).unwrap())
+                .unwrap();
+        let addr = endpoint["url"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_owned();
+        let token = std::fs::read_to_string(self.data().join("control-token")).unwrap();
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n",
+            token.trim()
+        );
+        for header in headers {
+            request += &format!("{header}\r\n");
+        }
+        request += "\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP head");
+        let status = std::str::from_utf8(&response[9..12])
+            .unwrap()
+            .parse()
+            .unwrap();
+        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+        assert!(
+            !head.contains("transfer-encoding: chunked"),
+            "recordings are sent with a length: {head}"
+        );
+        (status, response[split + 4..].to_vec())
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    async fn stop(mut self) {
+        let pid = self.child.id().unwrap() as i32;
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            status.success(),
+            "daemon exit {status:?}; log:\n{}",
+            self.log_tail()
+        );
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+/// Every file under `dir` whose name ends with `suffix`.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_ending(&path, suffix));
+        } else if path.to_string_lossy().ends_with(suffix) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_deleted() {
+    let scratch = tempfile::tempdir().unwrap();
+    let greeting = speak(
+        scratch.path(),
+        "greeting",
+        "Please leave a message.",
+        16000,
+        0.0,
+        0.0,
+    );
+    let message = speak(
+        scratch.path(),
+        "message",
+        "Hello. This is Maria Schmidt. I am calling about your invoice. The repair is not finished. Please call me back.",
+        // At the codec's rate: baresip's own resampler would muffle the voice.
+        8000,
+        // The caller speaks after the greeting and the beep, then falls silent.
+        5.0,
+        60.0,
+    );
+    let daemon = Daemon::start(&format!(
+        "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\nmodel = \"{}\"\n",
+        greeting.display(),
+        model().display()
+    ))
+    .await;
+    daemon.wait_for(&["status"], WAIT, |_| true).await;
+    let empty = daemon.ctl(&["inbox"]).await;
+    assert_eq!(empty, Value::Array(Vec::new()), "a new inbox is empty");
+
+    let mut options = BaresipOptions::new("caller");
+    options.codecs = vec!["PCMU".into()];
+    options.play_wav = Some(message);
+    let mut caller = Baresip::start(options).await.unwrap();
+    caller
+        .dial(&format!("sip:101@127.0.0.1:{}", daemon.sip_port))
+        .await
+        .unwrap();
+    caller
+        .wait_event(CallEvent::Established, WAIT)
+        .await
+        .unwrap();
+    // The voicemail hangs up 3 s after the caller fell silent.
+    caller
+        .wait_event(CallEvent::Closed, WAIT * 3)
+        .await
+        .unwrap();
+
+    // Listed, and transcribed on this machine.
+    let inbox = daemon
+        .wait_for(&["inbox"], TRANSCRIBED, |list| {
+            list[0]["transcription_state"] == "done"
+        })
+        .await;
+    let list = inbox.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{inbox:#}");
+    let entry = &list[0];
+    assert_eq!(entry["kind"], "message");
+    assert_eq!(entry["caller_number"], "caller");
+    assert_eq!(entry["mailbox"], "direct");
+    assert_eq!(entry["read"], false);
+    assert_eq!(entry["has_audio"], true);
+    let preview = entry["preview"].as_str().unwrap().to_lowercase();
+    assert!(preview.contains("invoice"), "{preview:?}");
+    let id = entry["id"].as_i64().unwrap();
+    let id_text = id.to_string();
+    let duration_ms = entry["duration_ms"].as_i64().unwrap();
+    assert!(
+        (8_000..30_000).contains(&duration_ms),
+        "the message lasts from the beep to the hang-up: {duration_ms} ms"
+    );
+
+    // Shown in full, as JSON and as text.
+    let shown = daemon.ctl(&["inbox", "show", &id_text]).await;
+    let transcript = shown["transcript"].as_str().unwrap().to_lowercase();
+    for word in ["invoice", "repair"] {
+        assert!(
+            transcript.contains(word),
+            "{word:?} missing in {transcript:?}"
+        );
+    }
+    assert_eq!(shown["transcription_state"], "done");
+    assert_eq!(shown["has_audio"], true);
+    let text = daemon.run(&["inbox", "show", &id_text]).await;
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("Voicemail {id} (message, unread)\n")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("From:") && l.contains("caller")),
+        "{text}"
+    );
+    assert!(text.to_lowercase().contains("invoice"), "{text}");
+    let table = daemon.run(&["inbox"]).await;
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.starts_with("ID  NEW  RECEIVED (UTC)") && table.contains(&format!("\n{id}  ")),
+        "{table}"
+    );
+
+    // Found by search, and only by matching words.
+    let found = daemon.ctl(&["inbox", "--search", "invoice"]).await;
+    assert_eq!(found[0]["id"], id, "{found:#}");
+    let prefix = daemon.ctl(&["inbox", "--search", "INVOI"]).await;
+    assert_eq!(prefix[0]["id"], id, "a word's start finds it: {prefix:#}");
+    for nothing in ["nothingsuch", "\" OR * NEAR(", "invoice nothingsuch"] {
+        let none = daemon.ctl(&["inbox", "--search", nothing]).await;
+        assert_eq!(none, Value::Array(Vec::new()), "{nothing:?}");
+    }
+
+    // Read and unread.
+    let unread = daemon.ctl(&["inbox", "--unread"]).await;
+    assert_eq!(unread.as_array().unwrap().len(), 1);
+    let marked = daemon.ctl(&["inbox", "mark-read", &id_text]).await;
+    assert_eq!(marked["read"], true);
+    assert_eq!(daemon.ctl(&["inbox", "show", &id_text]).await["read"], true);
+    let unread = daemon.ctl(&["inbox", "--unread"]).await;
+    assert_eq!(unread, Value::Array(Vec::new()));
+    let counts = daemon.ctl(&["inbox", "counts"]).await;
+    assert_eq!(counts["unread_messages"], 0);
+    assert_eq!(counts["last_7_days"][6]["messages"], 1, "{counts:#}");
+    let marked = daemon.ctl(&["inbox", "mark-unread", &id_text]).await;
+    assert_eq!(marked["read"], false);
+    assert_eq!(daemon.ctl(&["inbox", "counts"]).await["unread_messages"], 1);
+
+    // Exported as a playable WAV and a text file; a relative DIR is the caller's.
+    let exported = Command::new(BIN)
+        .current_dir(scratch.path())
+        .args(["ctl", "--config"])
+        .arg(&daemon.config)
+        .args(["inbox", "export", &id_text, "export", "--json"])
+        .env("HOME", daemon.dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let exported: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let wav = PathBuf::from(exported["audio"].as_str().unwrap());
+    let txt = PathBuf::from(exported["transcript"].as_str().unwrap());
+    assert_eq!(wav.parent(), Some(scratch.path().join("export").as_path()));
+    assert!(wav.to_string_lossy().ends_with("-caller.wav"), "{wav:?}");
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let seconds = reader.duration() as f64 / reader.spec().sample_rate as f64;
+    assert!(
+        (seconds * 1000.0 - duration_ms as f64).abs() < 250.0,
+        "the WAV lasts {seconds:.2} s, the message {duration_ms} ms"
+    );
+    let samples: Vec<i16> = reader.into_samples().map(Result::unwrap).collect();
+    let loudest = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();
+    assert!(loudest > 3000, "the WAV holds the speech: peak {loudest}");
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert!(
+        text.starts_with(&format!("Voicemail {id}\nCaller: ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l.contains("caller")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nReceived: ") && text.contains("\nCategory: "),
+        "{text}"
+    );
+    assert!(text.to_lowercase().contains("invoice"), "{text}");
+
+    // Played over the API: the Ogg Opus file, seekable, or WAV.
+    let recordings = files_ending(&daemon.data(), ".opus");
+    assert_eq!(recordings.len(), 1, "{recordings:?}");
+    let path = format!("/api/v1/inbox/{id}/audio");
+    let (status, ogg) = daemon.get(&path, &[]).await;
+    assert_eq!(status, 200);
+    assert!(ogg.starts_with(b"OggS"), "{:?}", &ogg[..ogg.len().min(8)]);
+    assert_eq!(ogg, std::fs::read(&recordings[0]).unwrap());
+    let (status, part) = daemon.get(&path, &["Range: bytes=4-99"]).await;
+    assert_eq!(status, 206);
+    assert_eq!(part, &ogg[4..100]);
+    let (status, wav_bytes) = daemon.get(&format!("{path}?format=wav"), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(&wav_bytes[..4], b"RIFF");
+
+    // Deleted with its recording; a second delete says what to do.
+    let deleted = daemon.ctl(&["inbox", "delete", &id_text]).await;
+    assert_eq!(deleted["deleted"], id);
+    assert_eq!(daemon.ctl(&["inbox"]).await, Value::Array(Vec::new()));
+    assert!(!recordings[0].exists(), "the recording is deleted too");
+    assert_eq!(files_ending(&daemon.data(), ".opus"), Vec::<PathBuf>::new());
+    let again = daemon.run(&["inbox", "delete", &id_text]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr).trim(),
+        format!("frontdesk: no voicemail {id}; `frontdesk ctl inbox` lists them")
+    );
+    let (status, _) = daemon.get(&path, &[]).await;
+    assert_eq!(status, 404);
+    // The exported copies are the user's and stay.
+    assert!(wav.is_file() && txt.is_file());
+    daemon.stop().await;
+}
