@@ -1,6 +1,7 @@
 // The controller: keeps the store in step with the engine (initial read, events, re-reads)
 // and runs the user's actions, turning failures into notices.
 import { ApiFailure, type Backend, type CallAction, type CallInfo, type DialRequest, type Event, type Lamp } from "./api/backend";
+import type { Inbox } from "./inbox";
 import type { Store } from "./store";
 
 /** How many history rows the page shows. */
@@ -20,18 +21,24 @@ export class App {
     private readonly backend: Backend,
     private readonly store: Store,
     private readonly notify: (message: string) => void,
+    private readonly inbox: Inbox,
   ) {}
 
   async start(): Promise<void> {
+    let first = true;
     await this.backend.subscribe(
       (event) => this.onEvent(event),
       (connected) => {
         this.store.update({ connected });
         // After a (re)connect, events may have been missed: read everything again.
-        if (connected) this.scheduleRefresh(true, 0);
+        if (connected) {
+          this.scheduleRefresh(true, 0);
+          if (!first) this.inbox.refresh();
+          first = false;
+        }
       },
     );
-    await this.refresh(true);
+    await Promise.all([this.refresh(true), this.inbox.start()]);
   }
 
   // --- user actions -------------------------------------------------------------------
@@ -91,6 +98,10 @@ export class App {
       }
       case "notice":
         this.notify(event.message);
+        break;
+      case "voicemail":
+      case "voicemail_deleted":
+        this.inbox.onEvent(event);
         break;
       case "lamp": {
         const lamp = event.lamp;

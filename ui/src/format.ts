@@ -1,5 +1,5 @@
 // How values read to a receptionist: names before numbers, short times, plain-word outcomes.
-import type { CallInfo, CallState, HistoryEntry, RegistrationState } from "./api/backend";
+import type { CallInfo, CallState, HistoryEntry, InboxEntry, RegistrationState } from "./api/backend";
 
 export function who(party: Pick<CallInfo, "remote_name" | "remote_display" | "remote_uri">): string {
   return party.remote_name?.trim() || party.remote_display || party.remote_uri;
@@ -83,4 +83,32 @@ export function isProblem(entry: Pick<HistoryEntry, "end_reason" | "direction" |
   const reason = entry.end_reason ?? "";
   if (entry.direction === "incoming" && !entry.answered_at) return true;
   return reason === "error" || reason === "busy" || reason.startsWith("failed:");
+}
+
+/** Who left a voicemail, as the inbox shows it. */
+export interface Caller {
+  /** The contact, else the name the caller sent, else the number, else "Unknown caller". */
+  name: string;
+  /** The number when the name is not the number. */
+  number: string;
+  /** 0–100 when the contact was guessed from the transcript; null when certain or unknown. */
+  guessedPercent: number | null;
+}
+
+export function callerOf(
+  entry: Pick<InboxEntry, "contact_name" | "contact_confidence" | "caller_name" | "caller_display" | "caller_number">,
+): Caller {
+  const number = entry.caller_display || entry.caller_number;
+  const name = entry.contact_name?.trim() || entry.caller_name?.trim() || number || "Unknown caller";
+  const confidence = entry.contact_name ? entry.contact_confidence : null;
+  return {
+    name,
+    number: name === number ? "" : number,
+    guessedPercent: confidence !== null && confidence < 1 ? Math.round(confidence * 100) : null,
+  };
+}
+
+/** `invoice` → `Invoice`; the engine's category names are lower case words. */
+export function categoryLabel(category: string): string {
+  return category ? category.charAt(0).toUpperCase() + category.slice(1) : "General";
 }

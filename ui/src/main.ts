@@ -2,6 +2,7 @@
 import "./style.css";
 import { App } from "./app";
 import { byId } from "./dom";
+import { Inbox } from "./inbox";
 import { selectBackend } from "./api/select";
 import { Store } from "./store";
 import { mountAccounts } from "./views/accounts";
@@ -9,9 +10,11 @@ import { mountCalls } from "./views/calls";
 import { mountDialpad } from "./views/dialpad";
 import { mountHeader } from "./views/header";
 import { mountHistory } from "./views/history";
+import { mountInbox } from "./views/inbox";
 import { mountIncoming } from "./views/incoming";
 import { mountLamps } from "./views/lamps";
 import { mountNotice } from "./views/notice";
+import { mountTabs } from "./views/tabs";
 
 async function main(): Promise<void> {
   const notify = mountNotice();
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
     return;
   }
   const store = new Store();
-  const app = new App(backend, store, notify);
+  const inbox = new Inbox(backend, store, notify);
+  const app = new App(backend, store, notify, inbox);
   mountHeader(store, backend.label);
   mountAccounts(store);
   mountDialpad(app, store);
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
   mountCalls(app, store);
   mountLamps(app, store);
   mountHistory(store);
+  mountTabs(store);
+  mountInbox(inbox, store);
   await app.start();
   document.body.dataset.ready = "true";
 }

@@ -7,13 +7,26 @@ import type {
   DialRequest,
   ErrorKind,
   Event,
+  ExportedMessage,
   HistoryEntry,
+  InboxCounts,
+  InboxEntry,
+  InboxFilter,
   Lamp,
   Status,
   TransferRequest,
+  VoicemailMessage,
 } from "./generated";
+import type { Notifier } from "./notifier";
 
 export type * from "./generated";
+export type { Notifier, Notification } from "./notifier";
+
+/**
+ * The recording's container: Ogg Opus as stored (small), or WAV decoded by Frontdesk for
+ * webviews without an Opus decoder.
+ */
+export type AudioFormat = "ogg" | "wav";
 
 /** Called with `true` when the event stream is (re)connected, `false` when it drops. */
 export type ConnectionListener = (connected: boolean) => void;
@@ -33,6 +46,25 @@ export interface Backend {
   calls(): Promise<CallInfo[]>;
   lamps(): Promise<Lamp[]>;
   history(limit: number): Promise<HistoryEntry[]>;
+
+  // --- the voicemail inbox ---
+  /** Inbox entries matching `filter`, newest first. */
+  inbox(filter: InboxFilter): Promise<InboxEntry[]>;
+  /** One message with its whole transcript. */
+  voicemail(id: number): Promise<VoicemailMessage>;
+  /** Marks a message read or unread; answers its row after the change. */
+  markRead(id: number, read: boolean): Promise<InboxEntry>;
+  /** Deletes a message and its recording. */
+  deleteVoicemail(id: number): Promise<void>;
+  /** Writes WAV + transcript into `dir` on the machine that runs Frontdesk. */
+  exportVoicemail(id: number, dir: string): Promise<ExportedMessage>;
+  /** Dashboard counts, days cut at this browser's local midnight; all mailboxes when null. */
+  inboxCounts(mailbox: string | null): Promise<InboxCounts>;
+  /** The recording's bytes, for an `<audio>` element through an object URL. */
+  voicemailAudio(id: number, format: AudioFormat): Promise<Blob>;
+  /** Desktop notifications the way this shell shows them. */
+  readonly notifier: Notifier;
+
   /**
    * Delivers every engine event until the returned function is called. A reconnect reports
    * `true` again; the caller should re-read state then, since events may have been missed.
@@ -69,6 +101,11 @@ export class ApiFailure extends Error implements ApiError {
 }
 
 const KINDS: readonly ErrorKind[] = ["bad_request", "not_found", "conflict", "unavailable", "internal"];
+
+/** Minutes to add to UTC for local time now (the inverse of `getTimezoneOffset`). */
+export function utcOffsetMinutes(now = new Date()): number {
+  return -now.getTimezoneOffset();
+}
 
 export function isApiError(value: unknown): value is ApiError {
   if (typeof value !== "object" || value === null) return false;

@@ -1,13 +1,29 @@
 // The daemon's control API, for the page the daemon serves itself (same origin).
 // Requests carry `Authorization: Bearer`; the WebSocket, which cannot set headers, `?token=`.
-import { ApiFailure, isApiError, type Backend, type ConnectionListener } from "./backend";
-import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest } from "./generated";
+import { ApiFailure, isApiError, utcOffsetMinutes, type AudioFormat, type Backend, type ConnectionListener } from "./backend";
+import type {
+  CallAction,
+  CallInfo,
+  DialRequest,
+  Event,
+  ExportedMessage,
+  HistoryEntry,
+  InboxCounts,
+  InboxEntry,
+  InboxFilter,
+  Lamp,
+  Status,
+  TransferRequest,
+  VoicemailMessage,
+} from "./generated";
+import { WebNotifier, type Notifier } from "./notifier";
 
 /** Reconnect delays for the event socket: quick at first, then every few seconds. */
 const RECONNECT_MS = [250, 500, 1000, 2000, 4000];
 
 export class HttpBackend implements Backend {
   readonly label: string;
+  readonly notifier: Notifier = new WebNotifier();
 
   constructor(
     private readonly base: URL,
@@ -45,6 +61,35 @@ export class HttpBackend implements Backend {
   }
   history(limit: number): Promise<HistoryEntry[]> {
     return this.request("GET", `history?limit=${limit}`);
+  }
+
+  inbox(filter: InboxFilter): Promise<InboxEntry[]> {
+    return this.request("GET", `inbox${query(filter)}`);
+  }
+  voicemail(id: number): Promise<VoicemailMessage> {
+    return this.request("GET", `inbox/${id}`);
+  }
+  markRead(id: number, read: boolean): Promise<InboxEntry> {
+    return this.request("POST", `inbox/${id}/${read ? "read" : "unread"}`);
+  }
+  async deleteVoicemail(id: number): Promise<void> {
+    await this.request("DELETE", `inbox/${id}`);
+  }
+  exportVoicemail(id: number, dir: string): Promise<ExportedMessage> {
+    return this.request("POST", `inbox/${id}/export`, { dir });
+  }
+  inboxCounts(mailbox: string | null): Promise<InboxCounts> {
+    return this.request("GET", `inbox/counts${query({ utc_offset: utcOffsetMinutes(), mailbox })}`);
+  }
+  /**
+   * Fetched with the token header (an `<audio src>` could not send it, and the token stays out
+   * of URLs); the page plays the Blob through an object URL.
+   */
+  async voicemailAudio(id: number, format: AudioFormat): Promise<Blob> {
+    const path = `inbox/${id}/audio${format === "wav" ? "?format=wav" : ""}`;
+    const response = await this.send("GET", path);
+    if (response.ok) return response.blob();
+    throw await failure(response, "GET", path);
   }
 
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {
@@ -87,9 +132,21 @@ export class HttpBackend implements Backend {
 
   /** One JSON request; any failure becomes an ApiFailure with a message for the user. */
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+    const response = await this.send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    if (!response.ok) throw await failure(response, method, path);
+    const text = await response.text();
     try {
-      response = await fetch(new URL(`api/v1/${path}`, this.base), {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new ApiFailure({ kind: "internal", message: `the daemon's answer to ${method} ${path} is not JSON` });
+    }
+  }
+
+  /** Sends one authenticated request; only a network failure throws. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await fetch(new URL(`api/v1/${path}`, this.base), {
         method,
         headers: {
           Authorization: `Bearer ${this.token}`,
@@ -101,21 +158,32 @@ export class HttpBackend implements Backend {
     } catch (error) {
       throw ApiFailure.from(error, `the Frontdesk daemon at ${this.base.host} does not answer`);
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (response.ok) return parsed as T;
-    if (isApiError(parsed)) throw new ApiFailure(parsed);
-    throw new ApiFailure({
-      kind: "internal",
-      message: `the daemon answered ${response.status} ${response.statusText} to ${method} ${path}`,
-    });
   }
+}
+
+/** The ApiError in a failed response's body, or one naming the status. */
+async function failure(response: Response, method: string, path: string): Promise<ApiFailure> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await response.text());
+  } catch {
+    parsed = undefined;
+  }
+  if (isApiError(parsed)) return new ApiFailure(parsed);
+  return new ApiFailure({
+    kind: "internal",
+    message: `the daemon answered ${response.status} ${response.statusText} to ${method} ${path}`,
+  });
+}
+
+/** `?a=1&b=x` from the set values of `params` (undefined and null are left out). */
+function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
 }
 
 /** `current` is the API's name for "the obvious call". */

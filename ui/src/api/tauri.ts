@@ -2,13 +2,30 @@
 // `frontdesk://event`. Command errors arrive as ApiError JSON.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { ApiFailure, type Backend, type ConnectionListener } from "./backend";
-import type { CallAction, CallInfo, DialRequest, Event, HistoryEntry, Lamp, Status, TransferRequest } from "./generated";
+import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
+import { ApiFailure, utcOffsetMinutes, type AudioFormat, type Backend, type ConnectionListener } from "./backend";
+import type {
+  CallAction,
+  CallInfo,
+  DialRequest,
+  Event,
+  ExportedMessage,
+  HistoryEntry,
+  InboxCounts,
+  InboxEntry,
+  InboxFilter,
+  Lamp,
+  Status,
+  TransferRequest,
+  VoicemailMessage,
+} from "./generated";
+import type { Notification, Notifier, NotifierPermission } from "./notifier";
 
 export const EVENT_NAME = "frontdesk://event";
 
 export class TauriBackend implements Backend {
   readonly label = "desktop";
+  readonly notifier: Notifier = new TauriNotifier();
 
   status(): Promise<Status> {
     return call("status");
@@ -41,11 +58,65 @@ export class TauriBackend implements Backend {
     return call("history", { limit });
   }
 
+  inbox(filter: InboxFilter): Promise<InboxEntry[]> {
+    return call("inbox", { filter });
+  }
+  voicemail(id: number): Promise<VoicemailMessage> {
+    return call("voicemail", { id });
+  }
+  markRead(id: number, read: boolean): Promise<InboxEntry> {
+    return call("mark_read", { id, read });
+  }
+  deleteVoicemail(id: number): Promise<void> {
+    return call("delete_voicemail", { id });
+  }
+  exportVoicemail(id: number, dir: string): Promise<ExportedMessage> {
+    return call("export_voicemail", { id, dir });
+  }
+  inboxCounts(mailbox: string | null): Promise<InboxCounts> {
+    return call("inbox_counts", { utcOffsetMinutes: utcOffsetMinutes(), mailbox });
+  }
+  /** The command answers the raw bytes (an ArrayBuffer), not JSON. */
+  async voicemailAudio(id: number, format: AudioFormat): Promise<Blob> {
+    const bytes = await call<ArrayBuffer>("voicemail_audio", { id, format });
+    return new Blob([bytes], { type: format === "wav" ? "audio/wav" : "audio/ogg" });
+  }
+
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {
     const unlisten = await listen<Event>(EVENT_NAME, (event) => onEvent(event.payload));
     // The engine lives in the same process: the channel cannot drop.
     onConnection(true);
     return unlisten;
+  }
+}
+
+/**
+ * tauri-plugin-notification: the system's notification service (D-Bus on Linux). The desktop
+ * plugin does not report clicks, so `onClick` is not called there; the inbox badge remains.
+ */
+class TauriNotifier implements Notifier {
+  async permission(): Promise<NotifierPermission> {
+    try {
+      return (await isPermissionGranted()) ? "granted" : "ask";
+    } catch {
+      return "unsupported";
+    }
+  }
+
+  async request(): Promise<boolean> {
+    try {
+      return (await requestPermission()) === "granted";
+    } catch {
+      return false;
+    }
+  }
+
+  async show(note: Notification, _onClick: () => void): Promise<void> {
+    try {
+      if (await isPermissionGranted()) sendNotification({ title: note.title, body: note.body });
+    } catch (error) {
+      console.warn("frontdesk: cannot show a notification", error);
+    }
   }
 }
 
