@@ -350,6 +350,20 @@ async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_dele
         assert_eq!(none, Value::Array(Vec::new()), "{nothing:?}");
     }
 
+    // Filtered by category and mailbox; empty filters mean "any".
+    let category = entry["category"].as_str().unwrap();
+    for (args, hits) in [
+        (vec!["--category", category], 1),
+        (vec!["--category", "nosuchcategory"], 0),
+        (vec!["--category", ""], 1),
+        (vec!["--mailbox", "direct"], 1),
+        (vec!["--mailbox", "office"], 0),
+        (vec!["--messages"], 1),
+    ] {
+        let list = daemon.ctl(&[&["inbox"], &args[..]].concat()).await;
+        assert_eq!(list.as_array().unwrap().len(), hits, "{args:?}: {list:#}");
+    }
+
     // Read and unread.
     let unread = daemon.ctl(&["inbox", "--unread"]).await;
     assert_eq!(unread.as_array().unwrap().len(), 1);

@@ -46,12 +46,14 @@ pub(crate) async fn list(
     engine: &Engine,
     filter: InboxFilter,
 ) -> Result<Vec<InboxEntry>, ApiError> {
+    // An empty field (`?category=` from a form) means "any", not "the empty name".
+    let given = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
     let query = InboxQuery {
-        search: filter.search,
+        search: given(filter.search),
         received_from: filter.from.map(Timestamp::from_millis),
         received_before: filter.before.map(Timestamp::from_millis),
-        mailbox: filter.mailbox,
-        category: filter.category,
+        mailbox: given(filter.mailbox),
+        category: given(filter.category),
         contact_id: filter.contact_id,
         read: filter.read,
         kind: filter.kind.map(store_kind),
