@@ -24,4 +24,7 @@ pub use model::{
     DialPlanConfig, DtmfConfig, SipConfig, Transport, DEFAULT_LISTEN, DEFAULT_REGISTER_EXPIRES,
     MIN_REGISTER_EXPIRES,
 };
-pub use voicemail::{CategoryConfig, GreetingWindowConfig, TimeOfDay, VoicemailConfig, Weekday};
+pub use voicemail::{
+    CategoryConfig, EmailAttach, EmailConfig, EmailTls, GreetingWindowConfig, TimeOfDay,
+    VoicemailConfig, Weekday,
+};

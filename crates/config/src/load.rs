@@ -213,6 +213,35 @@ fn validate_voicemail(
         ));
     }
     voicemail.language = language;
+    if let Some(email) = &mut voicemail.email {
+        let key = at("email");
+        for (name, value) in [
+            ("server", &email.server),
+            ("from", &email.from),
+            ("to", &email.to),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(
+                    src,
+                    key.key(name),
+                    format!("{name} is empty; give the SMTP {name}"),
+                ));
+            }
+        }
+        if let Some(ca) = &mut email.ca_file {
+            *ca = checked_path(src, key.key("ca_file"), ca, base)?;
+        }
+        if !(1..=600).contains(&email.timeout_seconds) {
+            return Err(invalid(
+                src,
+                key.key("timeout_seconds"),
+                format!(
+                    "timeout_seconds = {} is out of range; use 1 to 600",
+                    email.timeout_seconds
+                ),
+            ));
+        }
+    }
     let mut names = HashSet::new();
     for (index, category) in voicemail.categories.iter().enumerate() {
         let key = at("category").index(index);

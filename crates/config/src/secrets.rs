@@ -180,6 +180,43 @@ pub fn keyring_password(account_name: &str) -> Result<Option<Password>, SecretEr
     }
 }
 
+/// The keyring user name of the voicemail's SMTP password: not a valid account name, so it
+/// never collides with an account's entry.
+const EMAIL_ENTRY: &str = "voicemail e-mail";
+
+/// The voicemail's SMTP password: `password_env` if set and non-empty, else the keyring.
+pub fn email_password(email: &crate::EmailConfig) -> Result<Option<Password>, SecretError> {
+    if let Some(var) = &email.password_env {
+        match std::env::var(var) {
+            Ok(value) if !value.is_empty() => return Ok(Some(Password(value))),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(SecretError::EnvNotUnicode { var: var.clone() })
+            }
+        }
+    }
+    let entry = open_store()?
+        .build(SERVICE, EMAIL_ENTRY, None)
+        .map_err(|e| map_error(EMAIL_ENTRY, e))?;
+    match entry.get_password() {
+        Ok(secret) => Ok(Some(Password(secret))),
+        Err(keyring_core::Error::NoEntry) => Ok(None),
+        Err(e) => Err(map_error(EMAIL_ENTRY, e)),
+    }
+}
+
+/// Stores (or replaces) the voicemail's SMTP password in the OS keyring.
+pub fn set_email_password(password: &str) -> Result<(), SecretError> {
+    if password.is_empty() {
+        return Err(SecretError::EmptyPassword);
+    }
+    open_store()?
+        .build(SERVICE, EMAIL_ENTRY, None)
+        .map_err(|e| map_error(EMAIL_ENTRY, e))?
+        .set_password(password)
+        .map_err(|e| map_error(EMAIL_ENTRY, e))
+}
+
 /// Removes the keyring entry of `account_name`; `Ok(false)` if there was none.
 pub fn delete_password(account_name: &str) -> Result<bool, SecretError> {
     let entry = entry(account_name)?;

@@ -67,6 +67,73 @@ pub struct VoicemailConfig {
     /// Message categories by keyword; none uses the built-in English and German ones.
     #[serde(default, rename = "category")]
     pub categories: Vec<CategoryConfig>,
+    /// An e-mail for each new message; none sends no e-mail (nothing leaves the machine).
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
+}
+
+/// `[voicemail.email]`: where notification e-mails go and how they are sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// The SMTP server: host name or IP (it must match the server's certificate).
+    pub server: String,
+    /// Default: 465 for `implicit`, 587 for `starttls`, 25 for `none`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// How the connection is secured.
+    #[serde(default)]
+    pub tls: EmailTls,
+    /// Login name, if the server wants one; the password lives in the OS keyring
+    /// (`frontdesk voicemail set-email-password`) or in `password_env`.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The sender, e.g. `"Frontdesk <frontdesk@example.com>"`.
+    pub from: String,
+    /// Recipients, comma-separated; a category's own `email` replaces them for its messages.
+    pub to: String,
+    /// Whether the recording goes along.
+    #[serde(default)]
+    pub attach: EmailAttach,
+    /// An extra CA certificate (PEM) for a server with a private certificate.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Read the password from this environment variable (headless machines, tests).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// How long each step of talking to the server may take.
+    #[serde(default = "default_email_timeout")]
+    pub timeout_seconds: u32,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTls {
+    /// Plain connection upgraded with STARTTLS (port 587); never falls back to plain text.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No encryption: only for a server on this machine.
+    None,
+}
+
+/// What the e-mail carries besides the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailAttach {
+    /// The text only.
+    #[default]
+    None,
+    /// The recording as it is stored (Ogg Opus, small).
+    Opus,
+    /// The recording as WAV (large, plays everywhere).
+    Wav,
+}
+
+fn default_email_timeout() -> u32 {
+    60
 }
 
 impl Default for VoicemailConfig {
@@ -90,6 +157,7 @@ impl Default for VoicemailConfig {
             contacts: None,
             country: None,
             categories: Vec::new(),
+            email: None,
         }
     }
 }

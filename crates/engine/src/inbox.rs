@@ -19,8 +19,6 @@ use std::path::{Path, PathBuf};
 /// The inbox entry `id` as the API shows it; `None` if it is gone or the store failed (logged).
 ///
 /// For the voicemail code, which emits events with it; front ends use the Backend methods.
-// Until the voicemail code files and transcribes through `announce`.
-#[allow(dead_code)]
 pub(crate) async fn entry(engine: &Engine, id: MessageId) -> Option<InboxEntry> {
     match with_store(engine, move |s| s.message(id)).await {
         Ok(Some(message)) => Some(entry_from_message(engine, message)),
@@ -34,7 +32,6 @@ pub(crate) async fn entry(engine: &Engine, id: MessageId) -> Option<InboxEntry> 
 
 /// Tells every front end that message `id` was filed or changed (transcribed, categorised,
 /// attributed to a contact): emits [`Event::Voicemail`] with its current row.
-#[allow(dead_code)]
 pub(crate) async fn announce(engine: &Engine, id: MessageId) {
     if let Some(message) = entry(engine, id).await {
         engine.emit(Event::Voicemail { message });

@@ -97,6 +97,7 @@ impl Engine {
         }
         voicemail::recover_unfinished(&engine).await;
         voicemail::spawn_transcription(&engine);
+        voicemail::spawn_email(&engine);
         incoming::spawn_listener(&engine);
         Ok(engine)
     }

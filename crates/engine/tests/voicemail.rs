@@ -110,12 +110,17 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
          Peter Lange,,+49 331 7654321,,,,,\n",
     )
     .unwrap();
+    let smtp = frontdesk_testbed::SmtpServer::start(&[]);
     let extra = format!(
         "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\n\
-         model = \"{}\"\ncontacts = \"{}\"\ncountry = \"DE\"\n",
+         model = \"{}\"\ncontacts = \"{}\"\ncountry = \"DE\"\n\
+         [voicemail.email]\nserver = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+         from = \"Frontdesk <frontdesk@example.test>\"\nto = \"office@example.test\"\n\
+         attach = \"opus\"\n",
         greeting.display(),
         model().display(),
-        contacts.display()
+        contacts.display(),
+        smtp.port
     );
     let mut fd = Frontdesk::start(Setup {
         extra: &extra,
@@ -206,6 +211,30 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
             "{word:?} missing in {transcript:?}"
         );
     }
+    // The office gets an e-mail with the transcript and the recording, once.
+    let deadline = std::time::Instant::now() + WAIT;
+    while smtp.count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no e-mail arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mail = smtp.message(1);
+    let subject = mail.header("subject");
+    assert!(subject.contains("Maria Schmidt"), "{subject}");
+    assert!(
+        mail.text().to_lowercase().contains("invoice"),
+        "{}",
+        mail.text()
+    );
+    let attachments = mail.attachments();
+    let audio = std::fs::read(fd.path("data").join(message.audio_path.as_ref().unwrap())).unwrap();
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].1, "audio/ogg");
+    assert!(attachments[0].2 == audio, "the attachment is the recording");
+    let sent = store.message(message.id).unwrap().unwrap();
+    assert_eq!(sent.email_state, frontdesk_store::EmailState::Sent);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(smtp.count(), 1, "sent once");
+
     // Recorded from the beep to the hang-up.
     let seconds = message.duration_ms as f64 / 1000.0;
     let expected = talked - greeting_secs - 0.4;

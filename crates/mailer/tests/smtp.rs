@@ -2,8 +2,6 @@
 //! implicit TLS and plain loopback, AUTH, attachments, and every way sending
 //! can fail, each with its error and its retry class.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,8 +10,8 @@ use frontdesk_mailer::{
     Notification, TlsMode, Transcript,
 };
 use frontdesk_recording::Recorder;
+use frontdesk_testbed::SmtpServer;
 use frontdesk_testbed::TestCertificates;
-use support::SmtpServer;
 
 const USER: &str = "frontdesk@example.com";
 const PASSWORD: &str = "correct horse battery staple";

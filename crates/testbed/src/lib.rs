@@ -26,6 +26,7 @@ mod ports;
 mod process;
 pub mod sip;
 pub mod sipp;
+pub mod smtp;
 pub mod tls;
 pub mod tone;
 mod workdir;
@@ -37,6 +38,7 @@ pub use linphone::{Linphone, LinphoneEvent, LinphoneEventKind, LinphoneOptions, 
 pub use ports::free_port;
 pub use sip::send_raw_udp;
 pub use sipp::{Sipp, SippOutcome};
+pub use smtp::SmtpServer;
 pub use tls::TestCertificates;
 pub use tone::{analyze, analyze_window, assert_contains_tone, tone_wav, ToneReport};
 

@@ -49,16 +49,22 @@ pub(crate) async fn file(
         Outcome::Message { recorded } | Outcome::Attempt { recorded, .. } => *recorded,
     };
     let meta_path = message.as_ref().map(|(files, _)| files.meta.clone());
-    let new = new_message(engine, &meta, message.map(|(f, d)| (f, d)), recorded);
+    let new = new_message(engine, &meta, message, recorded);
     let kind = new.kind;
     match engine.history.run(move |s| s.insert_message(&new)).await {
         Ok(id) => {
             tracing::info!(id = id.0, ?kind, "voicemail filed");
+            crate::inbox::announce(engine, id).await;
             if let Some(meta_path) = meta_path {
                 let _ = std::fs::remove_file(meta_path);
             }
             if kind == MessageKind::Message {
-                engine.voicemail.wake_worker();
+                if engine.voicemail.can_transcribe() {
+                    engine.voicemail.wake_worker();
+                } else {
+                    // No transcript will come: the e-mail goes now.
+                    super::email::queue(engine, id).await;
+                }
                 engine.emit(Event::Notice {
                     message: format!("new voicemail from {}", caller_label(&meta)),
                 });

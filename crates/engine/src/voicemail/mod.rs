@@ -2,6 +2,7 @@
 //! conversation with the caller on a real call ([`conversation`]), and the greetings it plays.
 
 mod conversation;
+mod email;
 mod filing;
 mod recording;
 mod sorting;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub(crate) use email::spawn as spawn_email;
 pub(crate) use filing::recover_unfinished;
 pub(crate) use takeover::watch_ringing;
 pub(crate) use transcription::spawn as spawn_transcription;
@@ -31,6 +33,8 @@ pub(crate) struct Voicemail {
     pub(crate) problems: Vec<String>,
     pub(crate) worker: transcription::TranscriptionWorker,
     pub(crate) sorting: sorting::Sorting,
+    /// Wakes the e-mail worker when a message is queued.
+    pub(crate) email_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Voicemail {
@@ -88,6 +92,7 @@ impl Voicemail {
         }
         problems.extend(sorting_problems);
         Voicemail {
+            email_wake: Default::default(),
             sorting,
             worker: transcription::TranscriptionWorker::new(model),
             settings: settings(config),

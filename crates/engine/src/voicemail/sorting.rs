@@ -111,7 +111,6 @@ impl Sorting {
     }
 
     /// Where notifications of `category` go, if it has its own address.
-    #[allow(dead_code)]
     pub(crate) fn email_of(&self, category: &str) -> Option<&str> {
         self.categorizer.category(category)?.email.as_deref()
     }

@@ -139,6 +139,8 @@ async fn work_once(
                     first_words(&transcript.text)
                 ),
             });
+            crate::inbox::announce(&engine, id).await;
+            super::email::queue(&engine, id).await;
         }
         Err(e) => {
             tracing::warn!("voicemail {}: transcription failed: {e}", id.0);
@@ -146,6 +148,8 @@ async fn work_once(
                 .history
                 .run(move |s| s.set_transcription_failed(id, &e))
                 .await;
+            crate::inbox::announce(&engine, id).await;
+            super::email::queue(&engine, id).await;
         }
     }
     Some(true)

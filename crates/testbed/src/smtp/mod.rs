@@ -1,5 +1,6 @@
-//! A real SMTP server for the tests: aiosmtpd (Debian's python3-aiosmtpd)
-//! on 127.0.0.1 with a handler that writes what it receives to a directory.
+//! A real SMTP server for tests: aiosmtpd (Debian's python3-aiosmtpd) on 127.0.0.1 with a
+//! handler that writes what it receives to a directory (`smtp_server.py` beside this file:
+//! STARTTLS or implicit TLS, login, refusals and dropped connections on request).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ impl SmtpServer {
     /// `--reject-rcpt`, `--drop-after-data`) on a free port.
     pub fn start(options: &[&str]) -> SmtpServer {
         let maildir = tempfile::tempdir().expect("temporary maildir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/smtp/smtp_server.py");
         let mut child = Command::new(python())
             .arg(&script)
             .args(["--listen", "127.0.0.1:0", "--maildir"])
