@@ -1,0 +1,286 @@
+//! The real daemon killed with SIGKILL while a caller (baresip) leaves a message: after a
+//! restart on the same data directory the message is in the inbox (`frontdesk ctl inbox`) with
+//! the audio up to the kill, and it gets transcribed.
+
+use frontdesk_testbed::{Baresip, BaresipOptions, CallEvent};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The daemon on a config in `dir`, logging into `daemon-N.log`.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+impl Daemon {
+    async fn start(dir: &Path, config: &Path, run: u32) -> Daemon {
+        let log = dir.join(format!("daemon-{run}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(BIN)
+            .args(["daemon", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .env("HOME", dir)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let daemon = Daemon {
+            child,
+            log,
+            dir: dir.to_path_buf(),
+            config: config.to_path_buf(),
+        };
+        // Ready once `ctl status` gets an answer.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let status = Command::new(BIN)
+                .args(["ctl", "--config"])
+                .arg(config)
+                .arg("status")
+                .env("HOME", dir)
+                .output()
+                .await
+                .unwrap();
+            if status.status.success() {
+                return daemon;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the daemon never answered; log:\n{}",
+                daemon.log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Runs `frontdesk ctl <args> --json` and parses its one JSON document.
+    async fn ctl(&self, args: &[&str]) -> Value {
+        let output = Command::new(BIN)
+            .args(["ctl", "--config"])
+            .arg(&self.config)
+            .args(args)
+            .arg("--json")
+            .env("HOME", &self.dir)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "ctl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+/// Writes `text` spoken by espeak-ng (slowly, so Whisper tiny follows) as 16-bit mono WAV at
+/// `rate` after `before` seconds of silence, repeated `repeat` more times; returns the path and
+/// the length of one utterance.
+fn speak(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    rate: u32,
+    before: f64,
+    repeat: u32,
+) -> (PathBuf, f64) {
+    let raw = dir.join(format!("{name}-raw.wav"));
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is missing: run scripts/install-deps");
+    assert!(status.success(), "espeak-ng failed");
+    let out = dir.join(format!("{name}.wav"));
+    let status = std::process::Command::new("sox")
+        .arg(&raw)
+        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
+        .arg(&out)
+        .args([
+            "pad",
+            &before.to_string(),
+            "0",
+            "repeat",
+            &repeat.to_string(),
+        ])
+        .status()
+        .expect("sox is missing: run scripts/install-deps");
+    assert!(status.success(), "sox failed");
+    let seconds = std::process::Command::new("soxi")
+        .arg("-D")
+        .arg(&raw)
+        .output()
+        .expect("soxi is missing: run scripts/install-deps");
+    let seconds = String::from_utf8_lossy(&seconds.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    (out, seconds)
+}
+
+/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
+fn model() -> PathBuf {
+    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/ggml-tiny.en.bin")
+        });
+    assert!(
+        path.is_file(),
+        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
+        path.display()
+    );
+    path
+}
+
+/// Files under `dir` whose name ends with `suffix`, two levels down (the month folders).
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for month in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(month.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (greeting, greeting_secs) = speak(
+        dir.path(),
+        "greeting",
+        "Please leave a message.",
+        16000,
+        0.0,
+        0,
+    );
+    let port = frontdesk_testbed::free_port().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sip]\nlisten = \"127.0.0.1:{port}\"\n[audio]\nbackend = \"file\"\n[data]\ndir = \"data\"\n\
+             [voicemail]\nanswer_after_seconds = 1\ngreeting = \"{}\"\nmodel = \"{}\"\n",
+            greeting.display(),
+            model().display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = Daemon::start(dir.path(), &config, 1).await;
+
+    // The caller starts speaking a second after the beep and goes on and on. At the codec's
+    // rate: baresip's own resampler would muffle the voice.
+    let (talk, _) = speak(
+        dir.path(),
+        "caller",
+        "Hello, this is Maria. The repair is urgent.",
+        8000,
+        greeting_secs + 1.4,
+        20,
+    );
+    let mut options = BaresipOptions::new("caller");
+    options.codecs = vec!["PCMU".into()];
+    options.play_wav = Some(talk);
+    let mut caller = Baresip::start(options).await.unwrap();
+    caller
+        .dial(&format!("sip:101@127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    caller
+        .wait_event(CallEvent::Established, WAIT)
+        .await
+        .unwrap();
+
+    // The recording starts with the metadata file beside it.
+    let voicemail = dir.path().join("data/voicemail");
+    let deadline = Instant::now() + WAIT;
+    while files_ending(&voicemail, ".json").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the voicemail never started recording; log:\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let recording_started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    daemon.child.start_kill().unwrap();
+    let recorded = recording_started.elapsed().as_secs_f64();
+    daemon.child.wait().await.unwrap();
+    drop(caller);
+
+    // What the kill left: a recording without its end, and its metadata.
+    let audio = files_ending(&voicemail, ".opus");
+    assert_eq!(audio.len(), 1, "{audio:?}");
+    assert_eq!(files_ending(&voicemail, ".json").len(), 1);
+
+    let daemon = Daemon::start(dir.path(), &config, 2).await;
+    let deadline = Instant::now() + WAIT * 4;
+    let entry = loop {
+        let inbox = daemon.ctl(&["inbox"]).await;
+        let entries = inbox.as_array().unwrap();
+        if let Some(entry) = entries.first() {
+            if entry["transcription_state"] == "done" {
+                assert_eq!(entries.len(), 1, "{inbox:#}");
+                break entry.clone();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not filed and transcribed after the restart: {inbox:#}\nlog:\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(entry["kind"], "message", "{entry:#}");
+    assert_eq!(entry["caller_number"], "caller");
+    assert_eq!(entry["has_audio"], true);
+    let seconds = entry["duration_ms"].as_i64().unwrap() as f64 / 1000.0;
+    eprintln!("recorded {recorded:.2} s before the kill, {seconds:.2} s filed");
+    assert!(
+        (seconds - recorded).abs() < 1.0,
+        "the audio up to the kill ({recorded:.2} s) is kept: {seconds:.2} s"
+    );
+    assert_eq!(
+        files_ending(&voicemail, ".opus"),
+        audio,
+        "the recording stays"
+    );
+    assert!(
+        files_ending(&voicemail, ".json").is_empty(),
+        "the metadata goes once the message is filed"
+    );
+    let id = entry["id"].as_i64().unwrap().to_string();
+    let shown = daemon.ctl(&["inbox", "show", &id]).await;
+    let transcript = shown["transcript"].as_str().unwrap().to_lowercase();
+    for word in ["maria", "repair"] {
+        assert!(
+            transcript.contains(word),
+            "{word:?} missing in {transcript:?}"
+        );
+    }
+}
