@@ -1,4 +1,5 @@
-//! `frontdesk account set-password`: puts a password into the OS keyring.
+//! `frontdesk account set-password` and `frontdesk voicemail set-email-password`: put a
+//! password into the OS keyring.
 //!
 //! The password comes from stdin so that it never appears in the process list or shell
 //! history; on a terminal it is read without echo. It is never printed or logged.
@@ -24,7 +25,7 @@ pub fn set_password(account: &str, config: Option<&Path>) -> Result<(), Failure>
              name = \"{account}\" first, or pass the right file with --config"
         )));
     }
-    let password = read_password(account)?;
+    let password = read_password(&format!("account `{account}`"))?;
     if password.expose().is_empty() {
         return Err(Failure::Usage(
             "the password is empty; nothing was stored (pipe the password in on the first \
@@ -38,11 +39,42 @@ pub fn set_password(account: &str, config: Option<&Path>) -> Result<(), Failure>
     Ok(())
 }
 
+/// Checks that `[voicemail.email]` is configured with a login, reads the SMTP password and
+/// stores it in the keyring.
+pub fn set_email_password(config: Option<&Path>) -> Result<(), Failure> {
+    let config = settings::load(config)?;
+    let Some(email) = &config.voicemail.email else {
+        return Err(Failure::Usage(
+            "there is no [voicemail.email] in the config; add it (server, from, to, username) \
+             first, or pass the right file with --config"
+                .to_owned(),
+        ));
+    };
+    let Some(user) = &email.username else {
+        return Err(Failure::Usage(format!(
+            "[voicemail.email] has no username, so {} is used without a login and needs no \
+             password",
+            email.server
+        )));
+    };
+    let password = read_password(&format!("{user} at {}", email.server))?;
+    if password.expose().is_empty() {
+        return Err(Failure::Usage(
+            "the password is empty; nothing was stored (pipe the password in on the first \
+             line of stdin)"
+                .to_owned(),
+        ));
+    }
+    secrets::set_email_password(password.expose()).map_err(|e| Failure::Refused(e.to_string()))?;
+    eprintln!("stored the voicemail e-mail password in the OS keyring");
+    Ok(())
+}
+
 /// The first line of stdin without its line end; on a terminal, prompted without echo.
-fn read_password(account: &str) -> Result<Password, Failure> {
+fn read_password(whose: &str) -> Result<Password, Failure> {
     let unreadable = |e: io::Error| Failure::Usage(format!("cannot read the password: {e}"));
     if io::stdin().is_terminal() {
-        let prompt = format!("Password for account `{account}`: ");
+        let prompt = format!("Password for {whose}: ");
         return rpassword::prompt_password(prompt)
             .map(Password::new)
             .map_err(unreadable);

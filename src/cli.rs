@@ -27,6 +27,9 @@ pub enum Command {
     /// Manage account settings that do not belong in the config file.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Manage voicemail settings that do not belong in the config file.
+    #[command(subcommand)]
+    Voicemail(VoicemailCommand),
     /// Transcribe a WAV file on this machine with Whisper and print the text (the code path
     /// voicemail uses), for scripts and measurements.
     Transcribe(TranscribeArgs),
@@ -280,6 +283,17 @@ pub enum AccountCommand {
     SetPassword {
         /// The account's name in the config file.
         account: String,
+        /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `frontdesk voicemail ...`.
+#[derive(Debug, Subcommand)]
+pub enum VoicemailCommand {
+    /// Store the SMTP password of `[voicemail.email]` in the OS keyring, read from stdin.
+    SetEmailPassword {
         /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,

@@ -18,7 +18,7 @@ mod settings;
 mod transcribe;
 
 use clap::Parser;
-use cli::{AccountCommand, Cli, Command};
+use cli::{AccountCommand, Cli, Command, VoicemailCommand};
 use failure::Failure;
 use std::process::ExitCode;
 
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Account(AccountCommand::SetPassword { account, config }) => {
             account::set_password(&account, config.as_deref())
+        }
+        Command::Voicemail(VoicemailCommand::SetEmailPassword { config }) => {
+            account::set_email_password(config.as_deref())
         }
         Command::Ctl(args) => runtime().and_then(|rt| rt.block_on(ctl::run(args))),
         Command::Daemon(args) => {

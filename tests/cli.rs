@@ -211,6 +211,58 @@ async fn set_password_refuses_an_empty_password() {
     assert!(stderr(&output).contains("empty"), "{}", stderr(&output));
 }
 
+#[tokio::test]
+async fn set_email_password_needs_an_email_login_in_the_config() {
+    let home = Home::new();
+    let run = |config: std::path::PathBuf| {
+        let home = &home;
+        async move {
+            home.run_with_stdin(
+                &[
+                    "voicemail",
+                    "set-email-password",
+                    "--config",
+                    config.to_str().unwrap(),
+                ],
+                "secret\n",
+            )
+            .await
+        }
+    };
+    let output = run(home.config("")).await;
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("[voicemail.email]"),
+        "{}",
+        stderr(&output)
+    );
+    let email = "[voicemail.email]\nserver = \"192.0.2.25\"\nfrom = \"a@example.test\"\nto = \"b@example.test\"\n";
+    let output = run(home.config(email)).await;
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("no username"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("secret"));
+
+    // Storing touches the keyring's one e-mail entry: only in the private keyring of
+    // scripts/with-keyring (CI), never in a developer's own.
+    if std::env::var_os("FRONTDESK_REQUIRE_KEYRING").is_none() {
+        eprintln!("storing skipped: run through scripts/with-keyring (CI does)");
+        return;
+    }
+    let with_login = format!("{email}username = \"frontdesk\"\n");
+    let output = run(home.config(&with_login)).await;
+    assert_exit(&output, 0);
+    let config = frontdesk_config::Config::load(&home.config(&with_login)).unwrap();
+    let stored =
+        frontdesk_config::secrets::email_password(config.voicemail.email.as_ref().unwrap())
+            .unwrap()
+            .expect("stored in the keyring");
+    assert_eq!(stored.expose(), "secret");
+}
+
 /// A backend with one incoming call `c1`; unknown call ids are not found.
 struct Scripted {
     events: broadcast::Sender<Event>,
