@@ -247,7 +247,6 @@ async fn a_corrupt_greeting_file_falls_back_to_the_shipped_greeting() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the notice about a broken greeting is sent before anyone can subscribe (Engine::start), so no front end ever sees it"]
 async fn a_corrupt_greeting_file_is_reported_to_the_front_ends() {
     let dir = tempfile::tempdir().unwrap();
     let greeting = corrupt_greeting(dir.path());

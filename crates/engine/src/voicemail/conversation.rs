@@ -51,7 +51,12 @@ pub(crate) async fn run(
         recording: None,
         finished: None,
         outcome: None,
+        forwarding: false,
+        forward_held: false,
+        refused: None,
     };
+    let (refused_tx, mut forward_refused) = tokio::sync::mpsc::unbounded_channel();
+    call.refused = Some(refused_tx);
     let (mut conversation, actions) = Conversation::start(engine.voicemail.settings());
     call.carry_out(actions).await;
     let mut poll = tokio::time::interval(POLL);
@@ -74,11 +79,18 @@ pub(crate) async fn run(
                         Some(Input::Forwarded)
                     }
                     CallState::Ended => Some(Input::HungUp),
+                    // A forward holds the caller first; taken off hold again, it failed.
+                    _ if call.forwarding && info.on_hold => {
+                        call.forward_held = true;
+                        None
+                    }
+                    _ if call.forwarding && call.forward_held => call.forward_failed(),
                     _ => None,
                 },
                 Ok(_) | Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => Some(Input::HungUp),
             },
+            Some(()) = forward_refused.recv() => call.forward_failed(),
             frame = heard.recv() => match frame {
                 Some(frame) => {
                     if let Some(recording) = &call.recording {
@@ -167,6 +179,12 @@ struct Call {
         Result<frontdesk_recording::RecordingInfo, String>,
     )>,
     outcome: Option<Outcome>,
+    /// A forward is under way.
+    forwarding: bool,
+    /// The forward has put the caller on hold (the transfer's first step).
+    forward_held: bool,
+    /// Tells the conversation that the transfer could not even start.
+    refused: Option<tokio::sync::mpsc::UnboundedSender<()>>,
 }
 
 impl Call {
@@ -177,7 +195,14 @@ impl Call {
                 Action::Play(prompt) => {
                     self.program.stop();
                     let clip = match prompt {
-                        Prompt::Greeting => self.engine.voicemail.greeting_now(),
+                        Prompt::Greeting => {
+                            let (clip, problem) = self.engine.voicemail.greeting_now();
+                            if let Some(problem) = problem {
+                                self.engine
+                                    .emit(frontdesk_api::Event::Notice { message: problem });
+                            }
+                            clip
+                        }
                         Prompt::Beep => self.engine.voicemail.beep(),
                     };
                     self.program.play(clip);
@@ -205,8 +230,11 @@ impl Call {
                     }
                 }
                 Action::Forward(target) => {
+                    self.forwarding = true;
+                    self.forward_held = false;
                     let engine = self.engine.clone();
                     let call_id = self.call_id.clone();
+                    let refused = self.refused.clone();
                     tokio::spawn(async move {
                         let request = TransferRequest {
                             target,
@@ -214,6 +242,9 @@ impl Call {
                         };
                         if let Err(e) = engine.transfer(Some(call_id.clone()), request).await {
                             tracing::info!(call = %call_id, "voicemail forward failed: {e}");
+                            if let Some(refused) = refused {
+                                let _ = refused.send(());
+                            }
                         }
                     });
                 }
@@ -226,6 +257,16 @@ impl Call {
                 }
             }
         }
+    }
+
+    /// The forward did not reach anyone: the caller is back with the voicemail.
+    fn forward_failed(&mut self) -> Option<Input> {
+        if !self.forwarding {
+            return None;
+        }
+        self.forwarding = false;
+        self.forward_held = false;
+        Some(Input::ForwardFailed)
     }
 
     /// Whether the prompt queued last has just finished playing.

@@ -13,7 +13,7 @@ use frontdesk_config::{VoicemailConfig, Weekday as ConfigWeekday};
 use frontdesk_voicemail::greeting::{beep_clip, default_clip, load_clip};
 use frontdesk_voicemail::{Clip, GreetingSchedule, GreetingWindow, Settings};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub(crate) use email::spawn as spawn_email;
@@ -31,6 +31,8 @@ pub(crate) struct Voicemail {
     beep: Clip,
     /// Problems found while loading (broken greeting files), told to front ends once.
     pub(crate) problems: Vec<String>,
+    /// Greeting files that could not be read, with why: told again whenever one would play.
+    broken: HashMap<PathBuf, String>,
     pub(crate) worker: transcription::TranscriptionWorker,
     pub(crate) sorting: sorting::Sorting,
     /// Wakes the e-mail worker when a message is queued.
@@ -61,6 +63,7 @@ impl Voicemail {
             default: config.greeting.clone(),
         };
         let mut clips = HashMap::new();
+        let mut broken = HashMap::new();
         let mut problems = Vec::new();
         let files = schedule
             .windows
@@ -78,6 +81,7 @@ impl Voicemail {
                 Err(e) => {
                     tracing::warn!("{e}");
                     problems.push(e.to_string());
+                    broken.insert(file, e.to_string());
                 }
             }
         }
@@ -92,6 +96,7 @@ impl Voicemail {
         }
         problems.extend(sorting_problems);
         Voicemail {
+            broken,
             email_wake: Default::default(),
             sorting,
             worker: transcription::TranscriptionWorker::new(model),
@@ -105,18 +110,24 @@ impl Voicemail {
         }
     }
 
-    /// The greeting for this moment (local time).
-    pub(crate) fn greeting_now(&self) -> Clip {
+    /// The greeting for this moment (local time), and why the configured one could not be
+    /// played when the shipped greeting stands in for it.
+    pub(crate) fn greeting_now(&self) -> (Clip, Option<String>) {
         let now = jiff::Zoned::now().datetime();
         self.greeting_at(now)
     }
 
-    fn greeting_at(&self, at: jiff::civil::DateTime) -> Clip {
-        self.schedule
-            .pick(at)
-            .and_then(|file: &Path| self.clips.get(file))
-            .unwrap_or(&self.default_greeting)
-            .clone()
+    fn greeting_at(&self, at: jiff::civil::DateTime) -> (Clip, Option<String>) {
+        match self.schedule.pick(at) {
+            None => (self.default_greeting.clone(), None),
+            Some(file) => match self.clips.get(file) {
+                Some(clip) => (clip.clone(), None),
+                None => (
+                    self.default_greeting.clone(),
+                    self.broken.get(file).cloned(),
+                ),
+            },
+        }
     }
 
     pub(crate) fn beep(&self) -> Clip {
