@@ -6,9 +6,11 @@
 
 use crate::Shell;
 use frontdesk_api::{
-    ApiError, Backend, CallAction, CallInfo, DialRequest, HistoryEntry, Lamp, Status,
-    TransferRequest,
+    ApiError, Backend, CallAction, CallInfo, DialRequest, ExportedMessage, HistoryEntry,
+    InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest, VoicemailMessage,
 };
+use std::path::{Path, PathBuf};
+use tauri::ipc::Response;
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -79,4 +81,125 @@ pub async fn calls(shell: State<'_, Shell>) -> Reply<Vec<CallInfo>> {
 #[tauri::command]
 pub async fn history(shell: State<'_, Shell>, limit: usize) -> Reply<Vec<HistoryEntry>> {
     shell.engine.history(limit).await
+}
+
+/// Inbox entries matching `filter`, newest first.
+#[tauri::command]
+pub async fn inbox(shell: State<'_, Shell>, filter: InboxFilter) -> Reply<Vec<InboxEntry>> {
+    shell.engine.inbox(filter).await
+}
+
+/// One message with its whole transcript.
+#[tauri::command]
+pub async fn voicemail(shell: State<'_, Shell>, id: i64) -> Reply<VoicemailMessage> {
+    shell.engine.voicemail(id).await
+}
+
+/// Marks a message read or unread.
+#[tauri::command]
+pub async fn mark_read(shell: State<'_, Shell>, id: i64, read: bool) -> Reply<InboxEntry> {
+    shell.engine.mark_read(id, read).await
+}
+
+/// Deletes a message and its recording.
+#[tauri::command]
+pub async fn delete_voicemail(shell: State<'_, Shell>, id: i64) -> Reply<()> {
+    shell.engine.delete_voicemail(id).await
+}
+
+/// Writes a message's WAV and transcript into `dir`.
+#[tauri::command]
+pub async fn export_voicemail(
+    shell: State<'_, Shell>,
+    id: i64,
+    dir: PathBuf,
+) -> Reply<ExportedMessage> {
+    shell.engine.export_voicemail(id, dir).await
+}
+
+/// Dashboard counts, days cut at the page's local midnight.
+#[tauri::command]
+pub async fn inbox_counts(
+    shell: State<'_, Shell>,
+    utc_offset_minutes: i32,
+    mailbox: Option<String>,
+) -> Reply<InboxCounts> {
+    shell.engine.inbox_counts(utc_offset_minutes, mailbox).await
+}
+
+/// A message's recording as raw bytes (the page gets an `ArrayBuffer`, not JSON): `ogg` as
+/// stored, or `wav` decoded here for webviews without an Opus decoder (WebKitGTK plays Ogg
+/// Opus only with GStreamer's opus plugin).
+#[tauri::command]
+pub async fn voicemail_audio(
+    shell: State<'_, Shell>,
+    id: i64,
+    format: Option<String>,
+) -> Reply<Response> {
+    let wav = match format.as_deref() {
+        None | Some("ogg") => false,
+        Some("wav") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown audio format `{other}`; use ogg or wav"
+            )))
+        }
+    };
+    let path = shell.engine.voicemail_audio(id).await?;
+    let bytes = tauri::async_runtime::spawn_blocking(move || read_audio(&path, wav))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading the recording stopped: {e}")))??;
+    Ok(Response::new(bytes))
+}
+
+/// The file's bytes, or the recording decoded into a 16-bit mono WAV.
+fn read_audio(path: &Path, wav: bool) -> Reply<Vec<u8>> {
+    if !wav {
+        return std::fs::read(path).map_err(|e| {
+            ApiError::not_found(format!(
+                "the recording {} cannot be read: {e}",
+                path.display()
+            ))
+        });
+    }
+    let (pcm, rate) = frontdesk_recording::read_pcm(path)
+        .map_err(|e| ApiError::internal(format!("the recording cannot be decoded: {e}")))?;
+    Ok(wav_bytes(&pcm, rate))
+}
+
+/// A canonical 44-byte-header PCM WAV (mono, 16 bit).
+fn wav_bytes(pcm: &[i16], rate: u32) -> Vec<u8> {
+    let data_len = (pcm.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + pcm.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for sample in pcm {
+        out.extend_from_slice(&sample.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wav_bytes;
+
+    #[test]
+    fn wav_bytes_have_a_header_that_names_rate_and_length() {
+        let wav = wav_bytes(&[0, 1, -1], 16000);
+        assert_eq!(wav.len(), 44 + 6);
+        assert_eq!(&wav[0..4], b"RIFF");
+        assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 16000);
+        assert_eq!(u32::from_le_bytes(wav[40..44].try_into().unwrap()), 6);
+        assert_eq!(&wav[46..48], &1i16.to_le_bytes());
+    }
 }

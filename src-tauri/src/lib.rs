@@ -4,6 +4,7 @@
 //! - Config: `$FRONTDESK_CONFIG` if set (tests point it at a temp file), else the daemon's
 //!   rule ([`Config::load_preferred`]): the user's config file, else the embedded default.
 //! - Every engine [`Event`] is emitted to the page as [`EVENT`].
+//! - The page shows desktop notifications (new voicemail) through tauri-plugin-notification.
 //! - A `sip:`/`tel:` link given as the first argument is dialled once the page has loaded
 //!   (see [`launch`]); the page learns about the call from the engine's events like any other.
 //! - Closing the window (or SIGTERM/SIGINT/SIGHUP) shuts the engine down cleanly: calls are
@@ -49,6 +50,7 @@ pub fn run() -> ExitCode {
     init_tracing();
     let link = std::env::args().nth(1);
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .register_uri_scheme_protocol(error_page::SCHEME, error_page::serve)
         .invoke_handler(tauri::generate_handler![
             commands::status,
@@ -61,6 +63,13 @@ pub fn run() -> ExitCode {
             commands::calls,
             commands::lamps,
             commands::history,
+            commands::inbox,
+            commands::voicemail,
+            commands::mark_read,
+            commands::delete_voicemail,
+            commands::export_voicemail,
+            commands::inbox_counts,
+            commands::voicemail_audio,
         ])
         .setup(move |app| setup(app, link))
         .build(tauri::generate_context!());

@@ -5,10 +5,12 @@
 //! Needs a display (`xvfb-run -a`), `tauri-driver` and `WebKitWebDriver`, so it only builds
 //! with `--features e2e`; `scripts/test-desktop` installs everything and runs it.
 //! Screenshots of the X display go to `$FRONTDESK_E2E_ARTIFACTS` (default: `<target>/tmp/e2e`).
+//! The voicemail test needs the Whisper model `../shared/models/ggml-tiny.en.bin` (or
+//! `$FRONTDESK_WHISPER_MODEL`), espeak-ng and sox.
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use frontdesk_testbed::{free_port, sipp::scenarios, tone_wav, Sipp};
+use frontdesk_testbed::{free_port, sipp::scenarios, tone_wav, Baresip, BaresipOptions, Sipp};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use std::future::Future;
@@ -47,6 +49,69 @@ impl AppHome {
     fn config(&self) -> PathBuf {
         self.dir.path().join("config.toml")
     }
+
+    /// Adds a voicemail that answers after 1 s, greets briefly, ends after 3 s of silence
+    /// and transcribes with the tiny English model.
+    fn with_voicemail(self) -> Res<AppHome> {
+        let greeting = self.dir.path().join("greeting.wav");
+        let status = Command::new("espeak-ng")
+            .args(["-v", "en-us", "-w"])
+            .arg(&greeting)
+            .arg("Please leave a message.")
+            .status()
+            .map_err(|e| format!("cannot run espeak-ng (scripts/install-deps): {e}"))?;
+        if !status.success() {
+            return Err(format!("espeak-ng failed: {status}").into());
+        }
+        let voicemail = format!(
+            "\n[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ngreeting = \"{}\"\nmodel = \"{}\"\n",
+            greeting.display(),
+            whisper_model()?.display()
+        );
+        let mut config = std::fs::read_to_string(self.config())?;
+        config.push_str(&voicemail);
+        std::fs::write(self.config(), config)?;
+        Ok(self)
+    }
+}
+
+/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
+fn whisper_model() -> Res<PathBuf> {
+    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ggml-tiny.en.bin")
+        });
+    if !path.is_file() {
+        return Err(format!(
+            "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
+            path.display()
+        )
+        .into());
+    }
+    Ok(path)
+}
+
+/// `text` spoken by espeak-ng as 8 kHz WAV (the codec's rate) after `before` seconds of
+/// silence and followed by a minute of it, as a caller who speaks and then waits.
+fn speech(dir: &Path, text: &str, before: f64) -> Res<PathBuf> {
+    let raw = dir.join("speech-raw.wav");
+    let out = dir.join("speech.wav");
+    let spoke = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()?;
+    let padded = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "8000", "-c", "1", "-b", "16"])
+        .arg(&out)
+        .args(["pad", &before.to_string(), "60"])
+        .status()?;
+    if !spoke.success() || !padded.success() {
+        return Err("espeak-ng or sox failed writing the caller's speech".into());
+    }
+    Ok(out)
 }
 
 /// A running tauri-driver. Dropping it sends SIGTERM, never SIGKILL: only on SIGTERM does
@@ -198,11 +263,34 @@ where
 }
 
 async fn wait_for(c: &Client, css: &str) -> Res<Element> {
+    wait_for_within(c, css, UI_WAIT).await
+}
+
+async fn wait_for_within(c: &Client, css: &str, limit: Duration) -> Res<Element> {
     c.wait()
-        .at_most(UI_WAIT)
+        .at_most(limit)
         .for_element(Locator::Css(css))
         .await
-        .map_err(|e| format!("`{css}` did not appear within {UI_WAIT:?}: {e}").into())
+        .map_err(|e| format!("`{css}` did not appear within {limit:?}: {e}").into())
+}
+
+/// Runs `script` (which returns a value) until it answers something other than null/false.
+async fn poll_script(
+    c: &Client,
+    what: &str,
+    script: &str,
+    limit: Duration,
+) -> Res<serde_json::Value> {
+    let deadline = Instant::now() + limit;
+    let mut last = serde_json::Value::Null;
+    while Instant::now() < deadline {
+        last = c.execute(script, vec![]).await?;
+        if !last.is_null() && last != json!(false) {
+            return Ok(last);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!("{what} did not happen within {limit:?}; last answer: {last}").into())
 }
 
 /// Waits until the `textContent` of `css` contains `needle`. The DOM text is read with a
@@ -352,6 +440,74 @@ async fn config_error_shows_the_message_in_the_window() -> Res {
             }
         }
         screenshot("config-error").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A caller nobody answers leaves a voicemail (baresip speaking espeak-ng text to the app's
+/// own voicemail): the Voicemail tab lists it with the transcript made on this machine, the
+/// message opens, and its recording plays in WebKitGTK (Ogg Opus through GStreamer, or the
+/// WAV the app decodes when the webview cannot).
+#[tokio::test(flavor = "multi_thread")]
+async fn voicemail_appears_in_the_inbox_and_plays() -> Res {
+    let home = AppHome::new()?.with_voicemail()?;
+    let speech = speech(
+        home.dir.path(),
+        "Hello. This is Maria Schmidt. I am calling about your invoice. The repair is not finished. Please call me back.",
+        2.5,
+    )?;
+    let driver = Driver::start(&home.config())?;
+    let sip_port = home.sip_port;
+
+    with_app(&driver, &[], |c| async move {
+        wait_for_text(&c, "#status-listening", &format!("127.0.0.1:{sip_port}")).await?;
+        wait_for(&c, "#tab-inbox").await?.click().await?;
+        wait_for_text(&c, "#inbox", "No voicemail yet").await?;
+
+        let mut options = BaresipOptions::new("03012345678");
+        options.codecs = vec!["PCMU".into()];
+        options.play_wav = Some(speech);
+        let mut caller = Baresip::start(options).await?;
+        caller
+            .dial(&format!("sip:101@127.0.0.1:{sip_port}"))
+            .await?;
+
+        // Recorded, filed, transcribed: slow on a loaded machine.
+        wait_for_within(
+            &c,
+            r#"#inbox [data-message-id][data-transcription="done"]"#,
+            Duration::from_secs(120),
+        )
+        .await?;
+        // Whisper tiny hears the end of espeak's sentence most reliably.
+        let preview = wait_for_text(&c, "#inbox .msg-preview", "call me back").await?;
+        eprintln!("listed: {preview}");
+        wait_for_text(&c, "#inbox-badge", "1").await?;
+        screenshot("inbox-list").await?;
+
+        // The list may re-render meanwhile (transcript, read state): click by script.
+        c.execute(
+            "document.querySelector('#inbox [data-message-id]').click()",
+            vec![],
+        )
+        .await?;
+        wait_for_text(&c, "#inbox-transcript", "call me back").await?;
+        wait_for(&c, r#"#inbox [data-message-id][data-read="true"]"#).await?;
+        c.find(Locator::Css("#inbox-play")).await?.click().await?;
+        let played = poll_script(
+            &c,
+            "the recording playing",
+            "const a = document.getElementById('inbox-audio'); \
+             return a && (a.currentTime > 0.5 || a.ended) \
+               ? { at: a.currentTime, format: a.dataset.format || '' } : null;",
+            Duration::from_secs(20),
+        )
+        .await
+        .map_err(|e| format!("{e}; the app cannot play the recording"))?;
+        eprintln!("played: {played}");
+        screenshot("inbox-playing").await?;
+        drop(caller);
         Ok(())
     })
     .await
