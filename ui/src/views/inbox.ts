@@ -120,6 +120,8 @@ function timeRange(choice: string, fromDate: string, toDate: string): Pick<Inbox
 
 function mountList(inbox: Inbox, store: Store): void {
   const list = byId("inbox");
+  /** Rows by id with what they show, so unchanged rows stay the same elements (focus, hover). */
+  let rows = new Map<number, { key: string; element: HTMLElement }>();
   const render = (state: State) => {
     if (!state.inboxLoaded) {
       list.replaceChildren(h("li", { class: "empty" }, "Loading…"));
@@ -130,8 +132,20 @@ function mountList(inbox: Inbox, store: Store): void {
       list.replaceChildren(h("li", { class: "empty" }, filtered ? "No messages match." : "No voicemail yet."));
     } else {
       const open = state.openMessage?.id;
-      list.replaceChildren(...state.inbox.map((entry) => row(entry, entry.id === open, state.noTranscriptReasons[entry.id], inbox)));
+      const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.messageId : undefined;
+      const next = new Map<number, { key: string; element: HTMLElement }>();
+      for (const entry of state.inbox) {
+        const reason = state.noTranscriptReasons[entry.id];
+        const key = JSON.stringify([entry, entry.id === open, reason]);
+        const kept = rows.get(entry.id);
+        next.set(entry.id, kept?.key === key ? kept : { key, element: row(entry, entry.id === open, reason, inbox) });
+      }
+      rows = next;
+      list.replaceChildren(...[...next.values()].map((r) => r.element));
+      if (focused) list.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(focused)}"]`)?.focus();
+      return;
     }
+    rows = new Map();
   };
   store.subscribe((state, previous) => {
     const changed =
