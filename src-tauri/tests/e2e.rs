@@ -125,6 +125,11 @@ impl Driver {
     /// Starts tauri-driver on free ports; the app it launches sees `config` as
     /// `FRONTDESK_CONFIG` (the environment is passed down through WebKitWebDriver).
     fn start(config: &Path) -> Res<Driver> {
+        Driver::start_with(config, &[])
+    }
+
+    /// [`Driver::start`] with more environment for the app (e.g. its D-Bus session).
+    fn start_with(config: &Path, env: &[(&str, &str)]) -> Res<Driver> {
         let (port, native) = (free_port()?, free_port()?);
         let program = find_tauri_driver()?;
         let child = Command::new(&program)
@@ -134,6 +139,7 @@ impl Driver {
                 "--native-port",
                 &native.to_string(),
             ])
+            .envs(env.iter().copied())
             .env("FRONTDESK_CONFIG", config)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -445,6 +451,114 @@ async fn config_error_shows_the_message_in_the_window() -> Res {
     .await
 }
 
+/// A private D-Bus session bus (`dbus-daemon --session`) for one test, stopped on drop.
+struct SessionBus {
+    child: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> Res<SessionBus> {
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start dbus-daemon (apt-get install dbus): {e}"))?;
+        let mut address = String::new();
+        let stdout = child.stdout.take().ok_or("dbus-daemon has no stdout")?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut address)?;
+        let address = address.trim().to_string();
+        if address.is_empty() {
+            return Err("dbus-daemon printed no address".into());
+        }
+        Ok(SessionBus { child, address })
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One `Notify` call the notification server received.
+#[derive(Debug, Clone)]
+struct Shown {
+    id: u32,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+}
+
+/// A stand-in desktop notification server (org.freedesktop.Notifications, as GNOME's or
+/// dunst are): records what the app shows, and can click it.
+struct NotificationServer {
+    shown: std::sync::mpsc::Sender<Shown>,
+    next: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationServer {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &mut self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        self.next += 1;
+        let _ = self.shown.send(Shown {
+            id: self.next,
+            summary,
+            body,
+            actions,
+        });
+        self.next
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "frontdesk-test".into(),
+            "frontdesk".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
+
+/// Serves [`NotificationServer`] on `bus`; the receiver gets every notification shown.
+fn serve_notifications(
+    bus: &SessionBus,
+) -> Res<(zbus::blocking::Connection, std::sync::mpsc::Receiver<Shown>)> {
+    let (sender, received) = std::sync::mpsc::channel();
+    let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())?
+        .name("org.freedesktop.Notifications")?
+        .serve_at(
+            NOTIFICATIONS_PATH,
+            NotificationServer {
+                shown: sender,
+                next: 0,
+            },
+        )?
+        .build()?;
+    Ok((connection, received))
+}
+
 /// A caller nobody answers leaves a voicemail (baresip speaking espeak-ng text to the app's
 /// own voicemail): the Voicemail tab lists it with the transcript made on this machine, the
 /// message opens, and its recording plays in WebKitGTK (Ogg Opus through GStreamer, or the
@@ -457,7 +571,12 @@ async fn voicemail_appears_in_the_inbox_and_plays() -> Res {
         "Hello. This is Maria Schmidt. I am calling about your invoice. The repair is not finished. Please call me back.",
         2.5,
     )?;
-    let driver = Driver::start(&home.config())?;
+    let bus = SessionBus::start()?;
+    let (notifications, shown) = serve_notifications(&bus)?;
+    let driver = Driver::start_with(
+        &home.config(),
+        &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())],
+    )?;
     let sip_port = home.sip_port;
 
     with_app(&driver, &[], |c| async move {
@@ -486,12 +605,29 @@ async fn voicemail_appears_in_the_inbox_and_plays() -> Res {
         wait_for_text(&c, "#inbox-badge", "1").await?;
         screenshot("inbox-list").await?;
 
-        // The list may re-render meanwhile (transcript, read state): click by script.
-        c.execute(
-            "document.querySelector('#inbox [data-message-id]').click()",
-            vec![],
-        )
-        .await?;
+        // One desktop notification through the system's notification service, with the
+        // caller and the category once transcribed, offering a click.
+        let note = tokio::task::spawn_blocking(move || shown.recv_timeout(Duration::from_secs(40)))
+            .await?
+            .map_err(|_| "no desktop notification reached the notification server")?;
+        eprintln!("notified: {note:?}");
+        if note.summary != "Voicemail from 03012345678" || !note.body.contains(" · ") {
+            return Err(
+                format!("the notification does not name caller and category: {note:?}").into(),
+            );
+        }
+        if !note.actions.iter().any(|a| a == "default") {
+            return Err(format!("the notification offers no click: {note:?}").into());
+        }
+        // The user clicks it: the message opens.
+        notifications.emit_signal(
+            None::<&str>,
+            NOTIFICATIONS_PATH,
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(note.id, "default"),
+        )?;
+        wait_for(&c, "#inbox-detail:not([hidden])").await?;
         wait_for_text(&c, "#inbox-transcript", "call me back").await?;
         wait_for(&c, r#"#inbox [data-message-id][data-read="true"]"#).await?;
         c.find(Locator::Css("#inbox-play")).await?.click().await?;

@@ -2,7 +2,8 @@
 // `frontdesk://event`. Command errors arrive as ApiError JSON.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
+import { getCurrentWindow } from "@tauri-apps/api/window";
+import { isPermissionGranted, onAction, requestPermission } from "@tauri-apps/plugin-notification";
 import { ApiFailure, utcOffsetMinutes, type AudioFormat, type Backend, type ConnectionListener } from "./backend";
 import type {
   CallAction,
@@ -91,10 +92,16 @@ export class TauriBackend implements Backend {
 }
 
 /**
- * tauri-plugin-notification: the system's notification service (D-Bus on Linux). The desktop
- * plugin does not report clicks, so `onClick` is not called there; the inbox badge remains.
+ * tauri-plugin-notification: the system's notification service (D-Bus on Linux). A click on a
+ * notification comes back as the plugin's `actionPerformed` (`tap`), where the notification
+ * server reports clicks; it raises the window and runs the notification's `onClick`.
  */
 class TauriNotifier implements Notifier {
+  /** What a click on each shown notification does, by tag (carried in the notification's `extra`). */
+  private readonly clicks = new Map<string, () => void>();
+  private listening: Promise<unknown> | null = null;
+  private nextId = 1;
+
   async permission(): Promise<NotifierPermission> {
     try {
       return (await isPermissionGranted()) ? "granted" : "ask";
@@ -111,12 +118,35 @@ class TauriNotifier implements Notifier {
     }
   }
 
-  async show(note: Notification, _onClick: () => void): Promise<void> {
+  async show(note: Notification, onClick: () => void): Promise<void> {
     try {
-      if (await isPermissionGranted()) sendNotification({ title: note.title, body: note.body });
+      if (!(await isPermissionGranted())) return;
+      // The listener must exist before the notification, or the plugin offers no click.
+      this.listening ??= onAction((action: unknown) => void this.clicked(action)).catch((error: unknown) => {
+        console.warn("frontdesk: notification clicks will not open messages", error);
+      });
+      await this.listening;
+      this.clicks.set(note.tag, onClick);
+      // The plugin's command itself (what its sendNotification fires and forgets), so a
+      // missing notification service is caught here instead of an unhandled rejection.
+      await invoke("plugin:notification|notify", {
+        options: { id: this.nextId++, title: note.title, body: note.body, extra: { tag: note.tag } },
+      });
     } catch (error) {
       console.warn("frontdesk: cannot show a notification", error);
     }
+  }
+
+  /** `{ actionId: "tap", notification: { extra: { tag } } }` from the plugin. */
+  private async clicked(action: unknown): Promise<void> {
+    const performed = action as { actionId?: string; notification?: { extra?: { tag?: unknown } } };
+    const tag = performed.notification?.extra?.tag;
+    const onClick = typeof tag === "string" ? this.clicks.get(tag) : undefined;
+    if (performed.actionId !== "tap" || !onClick) return;
+    await getCurrentWindow()
+      .setFocus()
+      .catch(() => {});
+    onClick();
   }
 }
 
