@@ -63,10 +63,12 @@ before(async () => {
   await page.addInitScript(() => {
     const Real = window.Notification;
     window.__notifications = [];
+    window.__notificationObjects = [];
     window.Notification = class extends Real {
       constructor(title, options) {
         window.__notifications.push({ title, body: options?.body ?? "" });
         super(title, options);
+        window.__notificationObjects.push(this);
       }
     };
   });
@@ -142,6 +144,21 @@ describe("the voicemail inbox in the web UI with a real caller and on-device tra
     assert.equal(notes[0].title, "Voicemail from Maria Schmidt");
     assert.match(notes[0].body, new RegExp(category, "i"));
     await page.screenshot({ path: join(SHOTS, "screenshot-inbox-list.png") });
+  });
+
+  test("clicking the notification opens the message", async () => {
+    const id = await attr(row(), "data-message-id");
+    await page.click("#tab-history");
+    await page.evaluate(() => window.__notificationObjects[0].onclick());
+    await page.waitForSelector(`#inbox-detail[data-message-id="${id}"]:not([hidden])`);
+    assert.equal(await attr(page.locator("#tab-inbox"), "aria-selected"), "true", "the inbox tab comes forward");
+    // Back to unread and to the list, for the tests below.
+    await waitFor("opening to mark it read", async () => (await attr(row(), "data-read")) === "true");
+    await page.click("#inbox-mark");
+    await waitFor("mark unread", async () => (await attr(row(), "data-read")) === "false");
+    await page.click("#inbox-back");
+    await page.waitForSelector("#inbox-detail", { state: "hidden" });
+    assert.ok(await row().isVisible(), "the list is back");
   });
 
   test("the search and the filters narrow the list", async () => {
