@@ -34,7 +34,8 @@ fn main() -> ExitCode {
         }
         Command::Ctl(args) => runtime().and_then(|rt| rt.block_on(ctl::run(args))),
         Command::Daemon(args) => {
-            init_logging("info");
+            // whisper.cpp reports every model load and decoding state at info: keep to warnings.
+            init_logging("info,whisper_rs=warn");
             runtime().and_then(|rt| rt.block_on(daemon::run(args)))
         }
         Command::Transcribe(args) => {
