@@ -3,7 +3,6 @@
 
 use super::recording::{MessageFiles, MessageMeta};
 use crate::Engine;
-use frontdesk_api::Event;
 use frontdesk_recording::RecordingInfo;
 use frontdesk_store::{MessageKind, NewMessage, Timestamp, TranscriptionState};
 use frontdesk_voicemail::Outcome;
@@ -65,9 +64,6 @@ pub(crate) async fn file(
                     // No transcript will come: the e-mail goes now.
                     super::email::queue(engine, id).await;
                 }
-                engine.emit(Event::Notice {
-                    message: format!("new voicemail from {}", caller_label(&meta)),
-                });
             }
         }
         // The recording and its metadata stay on disk: the next start files them.
@@ -123,15 +119,6 @@ fn new_message(
         transcription_error: error,
         category: None,
         sip_call_id: meta.sip_call_id.clone(),
-    }
-}
-
-fn caller_label(meta: &MessageMeta) -> String {
-    match (&meta.caller_name, meta.caller_number.as_str()) {
-        (Some(name), number) if !number.is_empty() => format!("{name} ({number})"),
-        (Some(name), _) => name.clone(),
-        (None, "") => "an unknown caller".into(),
-        (None, number) => number.to_string(),
     }
 }
 

@@ -3,7 +3,6 @@
 //! files the transcript. One message at a time, so calls keep their CPU share.
 
 use crate::Engine;
-use frontdesk_api::Event;
 use frontdesk_transcribe::{TranscribeOptions, Transcriber};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
@@ -132,13 +131,6 @@ async fn work_once(
             if let Err(e) = stored {
                 tracing::error!("voicemail: cannot store transcript {}: {e}", id.0);
             }
-            engine.emit(Event::Notice {
-                message: format!(
-                    "voicemail {} transcribed: {}",
-                    id.0,
-                    first_words(&transcript.text)
-                ),
-            });
             crate::inbox::announce(&engine, id).await;
             super::email::queue(&engine, id).await;
         }
@@ -153,14 +145,4 @@ async fn work_once(
         }
     }
     Some(true)
-}
-
-/// The opening words of a transcript, for a notification.
-fn first_words(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().take(12).collect();
-    let mut out = words.join(" ");
-    if text.split_whitespace().count() > words.len() {
-        out.push('…');
-    }
-    out
 }
