@@ -3,81 +3,22 @@
 //! speech), falls silent, and the voicemail ends the call.
 
 mod support;
+mod voicemail_support;
 
 use frontdesk_api::{Backend, CallState};
 use frontdesk_testbed::{analyze_window, Baresip, BaresipOptions, CallEvent};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use support::{Frontdesk, Setup, WAIT};
-
-/// Writes `text` spoken by espeak-ng as mono WAV at `rate`, after `before` and followed by
-/// `after` seconds of silence; returns the path and the length of the speech in seconds.
-fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64) -> (PathBuf, f64) {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    let status = Command::new("espeak-ng")
-        // Slow, with gaps between words: Whisper tiny follows espeak's voice best so, also
-        // through G.711 and Opus.
-        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/install-deps");
-    assert!(status.success(), "espeak-ng failed");
-    let out = dir.join(format!("{name}.wav"));
-    let status = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&out)
-        .args(["pad", &before.to_string(), &after.to_string()])
-        .status()
-        .expect("sox is missing: run scripts/install-deps");
-    assert!(status.success(), "sox failed");
-    let speech = hound::WavReader::open(&raw)
-        .map(|r| r.duration() as f64 / r.spec().sample_rate as f64)
-        .unwrap();
-    (out, speech)
-}
-
-/// When the first 200 ms of a clean 1 kHz tone (the beep) starts in `recording`.
-fn beep_at(recording: &Path) -> Option<f64> {
-    let mut at = 0.0;
-    while at < 30.0 {
-        let report = analyze_window(recording, &[1000.0], at, at + 0.2).ok()?;
-        if report.secs < 0.19 {
-            return None;
-        }
-        if report.ratio > 0.7 && report.rms > 0.05 {
-            return Some(at);
-        }
-        at += 0.05;
-    }
-    None
-}
-
-/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
-fn model() -> PathBuf {
-    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/ggml-tiny.en.bin")
-        });
-    assert!(
-        path.is_file(),
-        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
-        path.display()
-    );
-    path
-}
+use voicemail_support::{beep_at, model, speak};
 
 /// The caller's number, as baresip's From user.
 const CALLER_NUMBER: &str = "03012345678";
 
-async fn caller(dir: &Path, play: PathBuf) -> Baresip {
+async fn caller(play: PathBuf) -> Baresip {
     let mut options = BaresipOptions::new(CALLER_NUMBER);
     options.codecs = vec!["PCMU".into()];
     options.play_wav = Some(play);
     options.record = true;
-    let _ = dir;
     Baresip::start(options).await.unwrap()
 }
 
@@ -127,7 +68,7 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
         ..Setup::default()
     })
     .await;
-    let mut b = caller(dir.path(), message).await;
+    let mut b = caller(message).await;
     let us = format!("sip:101@{}", fd.engine.sip_listen_addr());
     b.dial(&us).await.unwrap();
 
@@ -156,7 +97,7 @@ async fn nobody_answers_so_the_voicemail_greets_beeps_and_ends_after_the_silence
         greeting_heard.rms > 0.02,
         "the caller hears the greeting: {greeting_heard:?}"
     );
-    let beep = beep_at(&heard).expect("the caller hears the beep");
+    let beep = beep_at(&heard, 0.0).expect("the caller hears the beep");
     assert!(
         beep > greeting_secs - 0.3 && beep < greeting_secs + 1.5,
         "the beep follows the greeting ({greeting_secs:.1} s): at {beep:.2} s"

@@ -64,25 +64,45 @@ pub struct SipStack {
     notify_routes: NotifyRoutes,
 }
 
+/// How often a system-chosen port is chosen again when it was taken before we bound it.
+const BIND_ATTEMPTS: u16 = 5;
+
 impl SipStack {
     /// Binds UDP and TCP on the same port and starts ezk's endpoint.
     pub async fn start(config: StackConfig) -> Result<Arc<SipStack>, StackError> {
-        let listen = free_listen_address(config.listen, config.try_next_ports)?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut builder = Endpoint::builder();
-        builder.user_agent(config.user_agent.clone());
-        let notify_routes = NotifyRoutes::default();
-        builder.add_layer(NotifyRouteLayer::new(notify_routes.clone()));
-        builder.add_layer(DialogLayer::default());
-        builder.add_layer(InviteLayer::default());
-        builder.add_layer(IncomingLayer { invites: tx });
-        let bind_error = |source| StackError::Bind {
-            addr: listen,
-            tries: 1,
-            source,
+        // A port found free may be taken before we bind it (another process, or an outgoing
+        // connection's ephemeral port); with a port of the system's choosing, choose again.
+        let mut attempt = 0;
+        let (listen, mut builder, notify_routes, rx) = loop {
+            attempt += 1;
+            let listen = free_listen_address(config.listen, config.try_next_ports)?;
+            let (tx, rx) = mpsc::unbounded_channel();
+            let mut builder = Endpoint::builder();
+            builder.user_agent(config.user_agent.clone());
+            let notify_routes = NotifyRoutes::default();
+            builder.add_layer(NotifyRouteLayer::new(notify_routes.clone()));
+            builder.add_layer(DialogLayer::default());
+            builder.add_layer(InviteLayer::default());
+            builder.add_layer(IncomingLayer { invites: tx });
+            let bound = match builder.bind_udp(listen).await {
+                Ok(_) => builder.listen_tcp(listen).await.map(drop),
+                Err(e) => Err(e),
+            };
+            match bound {
+                Ok(()) => break (listen, builder, notify_routes, rx),
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AddrInUse
+                        && config.listen.port() == 0
+                        && attempt < BIND_ATTEMPTS => {}
+                Err(source) => {
+                    return Err(StackError::Bind {
+                        addr: listen,
+                        tries: attempt,
+                        source,
+                    })
+                }
+            }
         };
-        builder.bind_udp(listen).await.map_err(bind_error)?;
-        builder.listen_tcp(listen).await.map_err(bind_error)?;
         builder.use_rustls_connector(
             crate::tls::connector(&config.extra_ca_files).map_err(StackError::Tls)?,
         );

@@ -79,6 +79,10 @@ impl DialogView {
                 let full = info.state == DocumentState::Full;
                 self.stale_run = full.then_some((info.version, run));
                 if !full || run < RESTARTED_COUNT_AFTER {
+                    // An overtaken document still tells how far its dialogs got.
+                    if self.advance(&info.dialogs) {
+                        return Applied::Current(self.summary());
+                    }
                     return Applied::Stale {
                         have,
                         got: info.version,
@@ -106,6 +110,28 @@ impl DialogView {
         self.dialogs.retain(|d| d.state != DialogState::Terminated);
         self.version = Some(info.version);
         Applied::Current(self.summary())
+    }
+
+    /// Moves known dialogs (same id and Call-ID) on to a further state `dialogs` report, even
+    /// from a document that came too late; true when something changed. Only up to
+    /// `confirmed`: the end of a dialog is taken from current documents alone.
+    fn advance(&mut self, dialogs: &[DialogEntry]) -> bool {
+        let mut changed = false;
+        let live = |d: &&DialogEntry| d.call_id.is_some() && d.state < DialogState::Terminated;
+        for newer in dialogs.iter().filter(live) {
+            if let Some(known) = self
+                .dialogs
+                .iter_mut()
+                .find(|d| d.id == newer.id && d.call_id == newer.call_id && d.state < newer.state)
+            {
+                known.state = newer.state;
+                changed = true;
+            }
+        }
+        if changed {
+            self.never_backwards();
+        }
+        changed
     }
 
     /// Holds every dialog with a Call-ID at the furthest state it has reached.
@@ -269,6 +295,31 @@ mod tests {
         let next =
             r#"<dialog id="a" call-id="c2" direction="recipient"><state>early</state></dialog>"#;
         assert_eq!(state(view.apply(doc(7, "full", next))), "ringing");
+    }
+
+    #[test]
+    fn a_late_document_still_moves_a_dialog_on() {
+        // `early` (version 4) overtook `confirmed` (version 3) on the way.
+        let dialog = |state: &str| {
+            format!(
+                r#"<dialog id="a" call-id="c1" direction="recipient"><state>{state}</state></dialog>"#
+            )
+        };
+        let mut view = DialogView::default();
+        assert_eq!(
+            state(view.apply(doc(4, "full", &dialog("early")))),
+            "ringing"
+        );
+        assert_eq!(
+            state(view.apply(doc(3, "full", &dialog("confirmed")))),
+            "busy"
+        );
+        assert_eq!(state(view.apply(doc(5, "full", &dialog("early")))), "busy");
+        // A late document about something else changes nothing.
+        assert!(matches!(
+            view.apply(doc(2, "full", EARLY_B)),
+            Applied::Stale { .. }
+        ));
     }
 
     #[test]
