@@ -47,6 +47,13 @@ impl Language {
         }
     }
 
+    /// The stem of `word` (a word as [`crate::words`] gives it) in this language:
+    /// "Rechnungen" and "Rechnung" give the same stem. Public so that other matchers compare
+    /// words the way categories do.
+    pub fn stem(self, word: &str) -> String {
+        self.stemmer().stem(word).into_owned()
+    }
+
     pub(crate) fn stemmer(self) -> Stemmer {
         Stemmer::create(match self {
             Language::English => Algorithm::English,
@@ -67,5 +74,26 @@ impl FromStr for Language {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Language::from_code(s)
             .ok_or_else(|| format!("unknown language `{s}`; supported are \"en\" and \"de\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words;
+
+    #[test]
+    fn inflected_words_share_their_stem() {
+        let stems = |language: Language, text: &str| -> Vec<String> {
+            words(text).iter().map(|w| language.stem(w)).collect()
+        };
+        assert_eq!(
+            stems(Language::German, "Rechnungen, RECHNUNG!"),
+            ["rechnung", "rechnung"]
+        );
+        assert_eq!(
+            stems(Language::English, "Invoices invoice"),
+            ["invoic", "invoic"]
+        );
     }
 }

@@ -27,3 +27,4 @@ mod text;
 pub use categorizer::{Categorizer, CategoryError, Match};
 pub use category::{default_categories, Category, GENERAL};
 pub use language::Language;
+pub use text::words;

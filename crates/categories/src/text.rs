@@ -9,7 +9,10 @@ use unicode_segmentation::UnicodeSegmentation;
 /// same word. Words are split on Unicode word boundaries (UAX #29): punctuation, emoji, control
 /// characters and spaces separate words and are dropped; "don't" stays one word, "call-back"
 /// becomes two.
-pub(crate) fn words(text: &str) -> Vec<String> {
+///
+/// Public so that other matchers (the voicemail's "talk to a person" phrases) see words
+/// exactly as categories do.
+pub fn words(text: &str) -> Vec<String> {
     let folded = fold(text);
     folded.unicode_words().map(str::to_string).collect()
 }

@@ -2,8 +2,10 @@
 //! ([`machine`]: greeting, menu keys, beep, recording, outcome) and the greetings it plays
 //! ([`greeting`]: time windows, WAV/MP3 loading, the shipped default, the beep). The engine
 //! runs a [`machine::Conversation`] per call and carries out its actions on a real call.
+//! [`human`] decides when a caller who asks for a person while leaving a message is forwarded.
 
 pub mod greeting;
+pub mod human;
 pub mod machine;
 
 pub use greeting::{Clip, GreetingSchedule, GreetingWindow};
