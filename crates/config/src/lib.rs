@@ -28,3 +28,5 @@ pub use voicemail::{
     CategoryConfig, EmailAttach, EmailConfig, EmailTls, GreetingWindowConfig, TimeOfDay,
     VoicemailConfig, Weekday,
 };
+/// `[voicemail.human]`: forwarding callers who ask for a person.
+pub use voicemail::{HumanConfig, TimeWindowConfig};

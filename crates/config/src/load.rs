@@ -113,6 +113,7 @@ fn parse(text: &str, base: &Path, file: Option<&Path>) -> Result<Config, ConfigE
     }
     finish_audio_and_data(&src, &mut config, base)?;
     validate_voicemail(&src, &mut config.voicemail, base)?;
+    validate_human(&src, &config.voicemail.human)?;
     Ok(config)
 }
 
@@ -595,4 +596,75 @@ fn checked_path(
         ));
     }
     Ok(resolve(base, path))
+}
+
+/// `[voicemail.human]`: checked even while off, so a typo shows before it is switched on.
+fn validate_human(src: &Source<'_>, human: &crate::HumanConfig) -> Result<(), ConfigError> {
+    let at = |key: &str| KeyPath::of(&["voicemail", "human", key]);
+    if human.enabled && human.target.trim().is_empty() {
+        return Err(invalid(
+            src,
+            at("target"),
+            "forwarding to a person is enabled but target is empty; give the number or \
+             extension callers are forwarded to (or set enabled = false)"
+                .into(),
+        ));
+    }
+    if human.target.chars().any(char::is_control) {
+        return Err(invalid(
+            src,
+            at("target"),
+            "target must be printable text: a number or extension".into(),
+        ));
+    }
+    for (key, list) in [
+        ("phrases", &human.phrases),
+        ("categories", &human.categories),
+    ] {
+        if let Some(index) = list.iter().position(|entry| entry.trim().is_empty()) {
+            return Err(invalid(
+                src,
+                at(key).index(index),
+                format!(
+                    "{key} entry {} is empty; remove it or write words",
+                    index + 1
+                ),
+            ));
+        }
+    }
+    for (index, window) in human.windows.iter().enumerate() {
+        let key = at("windows").index(index);
+        if window.days.is_empty() {
+            return Err(invalid(
+                src,
+                key.key("days"),
+                "days is empty; list the days forwarding is allowed on, e.g. [\"mon\", \"fri\"]"
+                    .into(),
+            ));
+        }
+        if window.from == window.to {
+            return Err(invalid(
+                src,
+                key.key("to"),
+                format!(
+                    "the window starts and ends at {}; give different times",
+                    window.from
+                ),
+            ));
+        }
+    }
+    for (key, value, min, max) in [
+        // 44640 minutes: every minute of a 31-day month.
+        ("monthly_minutes", human.monthly_minutes, 1, 44_640),
+        ("check_seconds", human.check_seconds, 1, 60),
+    ] {
+        if !(min..=max).contains(&value) {
+            return Err(invalid(
+                src,
+                at(key),
+                format!("{key} = {value} is out of range; use {min} to {max}"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -70,6 +70,9 @@ pub struct VoicemailConfig {
     /// An e-mail for each new message; none sends no e-mail (nothing leaves the machine).
     #[serde(default)]
     pub email: Option<EmailConfig>,
+    /// `[voicemail.human]`: forwarding a caller who asks for a person while leaving a message.
+    #[serde(default)]
+    pub human: HumanConfig,
 }
 
 /// `[voicemail.email]`: where notification e-mails go and how they are sent.
@@ -158,6 +161,7 @@ impl Default for VoicemailConfig {
             country: None,
             categories: Vec::new(),
             email: None,
+            human: HumanConfig::default(),
         }
     }
 }
@@ -269,4 +273,74 @@ fn default_min_seconds() -> u32 {
 }
 fn default_language() -> String {
     "auto".into()
+}
+
+/// `[voicemail.human]`: a caller who asks for a person in their message ("I want to talk to
+/// someone", "ich möchte mit jemandem sprechen") is forwarded to `target`, if the message's
+/// category and the time allow it and this month's forwarding minutes are not used up.
+/// Off unless enabled: forwarding rings someone, and its minutes may cost money.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HumanConfig {
+    /// Whether callers are forwarded at all.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The number or extension forwarded callers are connected to (needed when enabled).
+    #[serde(default)]
+    pub target: String,
+    /// What a caller says to ask for a person; inflected forms and small changes match too.
+    /// Empty uses the built-in English and German phrases. `en:`/`de:` before a phrase limits
+    /// it to messages in that language.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Forward only messages of these categories (names as in `[[voicemail.category]]`, e.g.
+    /// `["emergency"]`); empty forwards messages of any category.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Forward only within these weekday and time windows (e.g. office hours); empty means
+    /// at any time.
+    #[serde(default)]
+    pub windows: Vec<TimeWindowConfig>,
+    /// Forwarded minutes allowed per calendar month (local time): a notice at 90 %, no more
+    /// forwarding at 100 % (messages are still taken).
+    #[serde(default = "default_monthly_minutes")]
+    pub monthly_minutes: u32,
+    /// How often, in seconds of message audio, what the caller said so far is transcribed
+    /// and checked for the phrases.
+    #[serde(default = "default_check_seconds")]
+    pub check_seconds: u32,
+}
+
+impl Default for HumanConfig {
+    fn default() -> Self {
+        HumanConfig {
+            enabled: false,
+            target: String::new(),
+            phrases: Vec::new(),
+            categories: Vec::new(),
+            windows: Vec::new(),
+            monthly_minutes: default_monthly_minutes(),
+            check_seconds: default_check_seconds(),
+        }
+    }
+}
+
+/// `[[voicemail.human.windows]]`: some hours of some days, written like
+/// `[[voicemail.greetings]]` without the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeWindowConfig {
+    /// Days it applies on: `"mon"` … `"sun"`.
+    pub days: Vec<Weekday>,
+    /// From this time of day, `"HH:MM"` (inclusive).
+    pub from: TimeOfDay,
+    /// To this time of day, `"HH:MM"` (exclusive); earlier than `from` runs past midnight.
+    pub to: TimeOfDay,
+}
+
+fn default_monthly_minutes() -> u32 {
+    60
+}
+fn default_check_seconds() -> u32 {
+    4
 }
