@@ -119,6 +119,10 @@ pub enum StoreError {
     #[error("cannot file the message: {0}")]
     InvalidMessage(String),
 
+    /// A month key that is not `YYYY-MM`.
+    #[error("invalid month {0:?}: pass the local month as \"YYYY-MM\", e.g. \"2026-11\"")]
+    InvalidMonth(String),
+
     /// Transcription was asked for an entry that has no recording.
     #[error("message {0} has no recording to transcribe (it is a call attempt)")]
     NoAudio(MessageId),

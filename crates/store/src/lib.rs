@@ -61,6 +61,7 @@
 mod calls;
 pub mod email_outbox;
 mod error;
+pub mod forward_minutes;
 pub mod inbox;
 pub mod inbox_counts;
 pub mod inbox_query;
@@ -72,6 +73,7 @@ pub mod transcription_queue;
 pub use calls::{CallId, CallRecord, Direction, NewCall, MAX_REASON_LEN, REASON_INTERRUPTED};
 pub use email_outbox::EMAIL_INTERRUPTED;
 pub use error::StoreError;
+pub use forward_minutes::{ForwardUsage, FORWARD_WARNING_PERCENT};
 pub use inbox::{
     ContactMatch, EmailState, Message, MessageId, MessageKind, NewMessage, TranscriptionState,
     DEFAULT_CATEGORY, MAX_CATEGORY_LEN,

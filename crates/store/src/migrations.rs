@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "voicemail inbox with full-text search",
         sql: INBOX_SCHEMA,
     },
+    Migration {
+        description: "monthly ledger of minutes forwarded to a person",
+        sql: FORWARD_MINUTES_SCHEMA,
+    },
 ];
 
 /// Step 2: the voicemail inbox (messages and call attempts), its full-text
@@ -164,6 +168,17 @@ const INBOX_SCHEMA: &str = "
         VALUES (new.id, new.transcript, new.caller_number, new.caller_e164, new.caller_name,
                 new.contact_name, new.category);
     END;
+";
+
+/// The forwarding ledger (see [`crate::forward_minutes`]): seconds forwarded per local month
+/// (`YYYY-MM`) and whether that month's 90 % warning went out.
+const FORWARD_MINUTES_SCHEMA: &str = "
+    CREATE TABLE forward_minutes (
+        month        TEXT PRIMARY KEY
+                     CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+        seconds      INTEGER NOT NULL DEFAULT 0 CHECK (seconds >= 0),
+        warning_sent INTEGER NOT NULL DEFAULT 0 CHECK (warning_sent IN (0, 1))
+    ) WITHOUT ROWID;
 ";
 
 /// The schema version this build creates and understands.
