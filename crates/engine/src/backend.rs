@@ -67,11 +67,15 @@ impl Engine {
 
 impl Engine {
     /// Holds every answered call we are talking on, except `keep`: one conversation at a
-    /// time, the others wait with music.
+    /// time, the others wait with music. The voicemail's calls are not ours to hold.
     fn hold_others(&self, keep: u64) {
         for other in self.calls.list() {
             let number = crate::desk::call_number(&other);
-            if number != keep && other.state == CallState::Active && !other.on_hold {
+            if number != keep
+                && other.state == CallState::Active
+                && !other.on_hold
+                && !self.voicemail.owns(number)
+            {
                 if let Some((_, handle)) = self.calls.get(number) {
                     let _ = handle.send(CallCommand::Hold);
                 }

@@ -31,6 +31,9 @@ pub(crate) struct Extras {
     pub(crate) progress_to: Option<u64>,
     /// Dial the target as it is, without reading keypad codes (`*8` pickup) in it.
     pub(crate) literal: bool,
+    /// Audio other than the `[audio]` devices: the voicemail's forward calls talk through
+    /// program audio, never through the user's microphone and speaker.
+    pub(crate) audio: Option<frontdesk_media::AudioConfig>,
 }
 
 impl Engine {
@@ -73,7 +76,10 @@ impl Engine {
             sip_call_id: String::new(),
             progress_to: extras.progress_to,
         };
-        let setup = self.call_setup(number, origin.codecs, origin.dtmf);
+        let mut setup = self.call_setup(number, origin.codecs, origin.dtmf);
+        if let Some(audio) = extras.audio {
+            setup.audio = audio;
+        }
         let mut call = origin.call;
         call.replaces = extras.replaces;
         call.referred_by = extras.referred_by;

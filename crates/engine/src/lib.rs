@@ -23,6 +23,23 @@ use history::History;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+/// Local wall-clock time as the engine reads it for time-of-day decisions (which greeting
+/// plays, office hours). Injectable so tests can choose the time of day without touching the
+/// machine's clock or time zone.
+pub trait LocalClock: Send + Sync + 'static {
+    /// The local date and time now.
+    fn now(&self) -> jiff::civil::DateTime;
+}
+
+/// The machine's clock in the system time zone: what [`Engine::start`] uses.
+pub struct SystemClock;
+
+impl LocalClock for SystemClock {
+    fn now(&self) -> jiff::civil::DateTime {
+        jiff::Zoned::now().datetime()
+    }
+}
+
 /// The running engine. Create it with [`Engine::start`], stop it with [`Engine::shutdown`].
 pub struct Engine {
     me: std::sync::Weak<Engine>,
@@ -36,11 +53,20 @@ pub struct Engine {
     desk: desk::Desk,
     panel: panel::Panel,
     voicemail: voicemail::Voicemail,
+    clock: Arc<dyn LocalClock>,
 }
 
 impl Engine {
     /// Opens the store, starts SIP on the configured address and registers every account.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Engine>> {
+        Engine::start_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Engine::start`] reading the time of day from `clock`.
+    pub async fn start_with_clock(
+        config: Config,
+        clock: Arc<dyn LocalClock>,
+    ) -> anyhow::Result<Arc<Engine>> {
         let history = History::open(&config.data.database_path()).await?;
         let stack = SipStack::start(StackConfig {
             listen: config.sip.listen,
@@ -87,6 +113,7 @@ impl Engine {
             hold_music: Engine::load_hold_music(config.audio.hold_music.as_deref()),
             voicemail: voicemail::Voicemail::load(&config),
             config,
+            clock,
         });
         engine.accounts.start(&engine);
         engine.start_panel();

@@ -37,6 +37,7 @@ impl Engine {
             referred_by,
             progress_to: Some(number),
             literal: true,
+            ..Extras::default()
         };
         if let Err(e) = self.dial_with(request, extras).await {
             self.emit(Event::Notice {

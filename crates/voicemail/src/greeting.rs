@@ -98,6 +98,24 @@ pub fn beep_clip() -> Clip {
         .collect()
 }
 
+/// What a forwarded caller hears while we call the target: the European ringing tone,
+/// 425 Hz for 1 s then 4 s of silence (one cadence; play it again to keep ringing).
+pub fn ringback_clip() -> Clip {
+    let on = CLIP_RATE as usize;
+    let off = CLIP_RATE as usize * 4;
+    let fade = CLIP_RATE as usize / 100;
+    (0..on + off)
+        .map(|i| {
+            if i >= on {
+                return 0;
+            }
+            let edge = (i.min(on - 1 - i) as f32 / fade as f32).min(1.0);
+            let phase = 2.0 * std::f32::consts::PI * 425.0 * i as f32 / CLIP_RATE as f32;
+            (phase.sin() * edge * 0.3 * i16::MAX as f32) as i16
+        })
+        .collect()
+}
+
 /// Decodes audio bytes with symphonia, mixes down to mono and resamples to [`CLIP_RATE`].
 fn decode_clip(bytes: Vec<u8>, extension: Option<&str>) -> Result<Clip, String> {
     use symphonia::core::audio::SampleBuffer;
@@ -250,6 +268,18 @@ mod tests {
         let beep = beep_clip();
         assert_eq!(beep.len(), 6400);
         assert!(beep.iter().map(|s| s.unsigned_abs()).max().unwrap() > 10_000);
+    }
+
+    #[test]
+    fn ringback_rings_one_second_in_five() {
+        let ring = ringback_clip();
+        assert_eq!(ring.len(), 5 * CLIP_RATE as usize);
+        let loud = |range: std::ops::Range<usize>| {
+            ring[range].iter().map(|s| s.unsigned_abs()).max().unwrap()
+        };
+        let second = CLIP_RATE as usize;
+        assert!(loud(0..second) > 5_000);
+        assert_eq!(loud(second + 10..5 * second), 0);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub enum Input {
     Forwarded,
     /// A forward failed or nobody answered it: the caller is back with us.
     ForwardFailed,
+    /// While recording, the caller asked for a person and the rules allow it: forward to
+    /// this target; the recording goes on until the target answers.
+    PersonRequested(String),
 }
 
 /// A prompt to play.
@@ -104,6 +107,9 @@ pub enum Outcome {
     Message {
         /// Length of the recording.
         recorded: Duration,
+        /// The caller asked for a person during the message and was connected to this
+        /// target.
+        forwarded_to: Option<String>,
     },
     /// No message: the caller hung up early, said nothing, or was forwarded.
     Attempt {
@@ -140,6 +146,8 @@ enum State {
     Recording {
         since: Instant,
         speech: bool,
+        /// A person the caller asked for is being called (the recording goes on meanwhile).
+        connecting: Option<String>,
     },
     Forwarding {
         target: String,
@@ -224,6 +232,11 @@ impl Conversation {
                 Vec::new()
             }
             Input::SilenceLimit => match self.state {
+                // A caller waiting for the person they asked for may well be quiet.
+                State::Recording {
+                    connecting: Some(_),
+                    ..
+                } => Vec::new(),
                 State::Recording { .. } => self.end_recording(now, true),
                 _ => Vec::new(),
             },
@@ -235,6 +248,13 @@ impl Conversation {
                 }),
             },
             Input::Forwarded => match &self.state {
+                State::Recording {
+                    connecting: Some(target),
+                    ..
+                } => {
+                    let target = target.clone();
+                    self.end_recording_connected(now, target)
+                }
                 State::Forwarding { target } => {
                     let why = AttemptReason::Forwarded(target.clone());
                     self.finish(Outcome::Attempt {
@@ -244,8 +264,20 @@ impl Conversation {
                 }
                 _ => Vec::new(),
             },
-            Input::ForwardFailed => match self.state {
+            Input::ForwardFailed => match &mut self.state {
                 State::Forwarding { .. } => self.beep(),
+                // Nobody to talk to after all: a beep, and the message goes on.
+                State::Recording { connecting, .. } if connecting.is_some() => {
+                    *connecting = None;
+                    vec![Action::Play(Prompt::Beep)]
+                }
+                _ => Vec::new(),
+            },
+            Input::PersonRequested(target) => match &mut self.state {
+                State::Recording { connecting, .. } if connecting.is_none() => {
+                    *connecting = Some(target.clone());
+                    vec![Action::Forward(target)]
+                }
                 _ => Vec::new(),
             },
         });
@@ -361,6 +393,7 @@ impl Conversation {
                 self.state = State::Recording {
                     since: now,
                     speech: false,
+                    connecting: None,
                 };
                 vec![Action::StartRecording]
             }
@@ -368,8 +401,25 @@ impl Conversation {
         }
     }
 
+    /// The person the caller asked for answered: the message ends here, the caller stays.
+    fn end_recording_connected(&mut self, now: Instant, target: String) -> Vec<Action> {
+        let mut actions = self.end_recording(now, false);
+        for action in &mut actions {
+            match action {
+                Action::Done(Outcome::Message { forwarded_to, .. }) => {
+                    *forwarded_to = Some(target.clone())
+                }
+                Action::Done(Outcome::Attempt { why, .. }) => {
+                    *why = AttemptReason::Forwarded(target.clone())
+                }
+                _ => {}
+            }
+        }
+        actions
+    }
+
     fn end_recording(&mut self, now: Instant, hang_up: bool) -> Vec<Action> {
-        let State::Recording { since, speech } = self.state else {
+        let State::Recording { since, speech, .. } = self.state else {
             return Vec::new();
         };
         let recorded = now
@@ -386,7 +436,10 @@ impl Conversation {
                 recorded,
             }
         } else {
-            Outcome::Message { recorded }
+            Outcome::Message {
+                recorded,
+                forwarded_to: None,
+            }
         };
         let mut actions = vec![Action::StopRecording];
         if hang_up {

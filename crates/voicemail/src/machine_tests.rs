@@ -65,6 +65,7 @@ impl Call {
 fn message(seconds: u64) -> Action {
     Action::Done(Outcome::Message {
         recorded: Duration::from_secs(seconds),
+        forwarded_to: None,
     })
 }
 
@@ -266,4 +267,79 @@ fn menu_only_mailboxes_act_on_the_first_key() {
         call.at(2.0).keys("2"),
         vec![Action::StopPrompt, Action::Forward("205".into())]
     );
+}
+
+#[test]
+fn a_caller_asking_for_a_person_is_connected_and_the_message_kept() {
+    let (mut call, _) = Call::answer(Settings::default());
+    call.recording_from(10.0);
+    call.at(12.0).input(Input::Speech);
+    assert_eq!(
+        call.at(15.0).input(Input::PersonRequested("203".into())),
+        vec![Action::Forward("203".into())]
+    );
+    assert!(
+        call.conversation.is_recording(),
+        "the caller may go on talking"
+    );
+    assert!(
+        call.at(18.0)
+            .input(Input::PersonRequested("204".into()))
+            .is_empty(),
+        "one person at a time"
+    );
+    assert!(
+        call.at(25.0).input(Input::SilenceLimit).is_empty(),
+        "waiting for the person is not the end of the message"
+    );
+    assert_eq!(
+        call.at(26.0).input(Input::Forwarded),
+        vec![
+            Action::StopRecording,
+            Action::Done(Outcome::Message {
+                recorded: Duration::from_secs(16),
+                forwarded_to: Some("203".into()),
+            })
+        ]
+    );
+    assert!(call.conversation.is_done());
+}
+
+#[test]
+fn nobody_answering_the_person_request_lets_the_message_go_on() {
+    let (mut call, _) = Call::answer(Settings::default());
+    call.recording_from(10.0);
+    call.at(11.0).input(Input::Speech);
+    call.at(14.0).input(Input::PersonRequested("203".into()));
+    assert_eq!(
+        call.at(30.0).input(Input::ForwardFailed),
+        vec![Action::Play(Prompt::Beep)]
+    );
+    assert!(call.conversation.is_recording());
+    assert!(call.at(31.0).input(Input::PromptFinished).is_empty());
+    assert_eq!(
+        call.at(40.0).input(Input::SilenceLimit),
+        vec![Action::StopRecording, Action::HangUp, message(30)]
+    );
+}
+
+#[test]
+fn the_maximum_length_also_ends_a_message_waiting_for_a_person() {
+    let (mut call, _) = Call::answer(Settings::default());
+    call.recording_from(10.0);
+    call.at(11.0).input(Input::Speech);
+    call.at(100.0).input(Input::PersonRequested("203".into()));
+    assert_eq!(
+        call.at(190.0).tick(),
+        vec![Action::StopRecording, Action::HangUp, message(180)]
+    );
+}
+
+#[test]
+fn person_requests_outside_a_recording_mean_nothing() {
+    let (mut call, _) = Call::answer(settings_with_menu());
+    assert!(call
+        .at(1.0)
+        .input(Input::PersonRequested("203".into()))
+        .is_empty());
 }

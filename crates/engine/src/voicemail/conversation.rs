@@ -3,10 +3,11 @@
 //! out its actions: prompts, forwards, the recording, hanging up.
 
 use super::filing;
+use super::forward::{Forward, Progress};
 use super::recording::{MessageFiles, MessageMeta, MessageRecording};
 use crate::Engine;
-use frontdesk_api::{Backend, CallState, Event, TransferRequest};
-use frontdesk_media::{AudioConfig, ProgramAudio};
+use frontdesk_api::{CallState, Event};
+use frontdesk_media::{AudioConfig, HeardAudio, ProgramAudio};
 use frontdesk_sip::call::{CallCommand, CallHandle};
 use frontdesk_voicemail::{Action, Conversation, Input, Outcome, Prompt};
 use std::sync::Arc;
@@ -18,13 +19,20 @@ const POLL: Duration = Duration::from_millis(40);
 /// How long answering may take before the voicemail gives up on a call.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
-/// Takes the ringing call `number` and talks to the caller until the conversation is over.
+/// Takes the ringing call `number` and talks to the caller until the conversation is over;
+/// a forwarded caller stays connected to the target through us until one of them hangs up.
 pub(crate) async fn run(
     engine: Arc<Engine>,
     number: u64,
     handle: CallHandle,
     mailbox: Option<String>,
 ) {
+    engine.voicemail.own(number);
+    converse(&engine, number, handle, mailbox).await;
+    engine.voicemail.release(number);
+}
+
+async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox: Option<String>) {
     let call_id = format!("c{number}");
     let mut events = engine.events.subscribe();
     let (program, mut heard) = ProgramAudio::new();
@@ -36,10 +44,10 @@ pub(crate) async fn run(
     {
         return;
     }
-    if !answered(&engine, &call_id, &mut events).await {
+    if !answered(engine, &call_id, &mut events).await {
         return;
     }
-    let meta = meta_of(&engine, number, mailbox);
+    let meta = meta_of(engine, number, mailbox);
     let mut call = Call {
         engine: engine.clone(),
         call_id: call_id.clone(),
@@ -51,14 +59,13 @@ pub(crate) async fn run(
         recording: None,
         finished: None,
         outcome: None,
-        forwarding: false,
-        forward_held: false,
-        refused: None,
+        forward: None,
+        followups: Vec::new(),
     };
-    let (refused_tx, mut forward_refused) = tokio::sync::mpsc::unbounded_channel();
-    call.refused = Some(refused_tx);
+    // What the forward's target says, while there is a forward.
+    let mut target_heard: Option<HeardAudio> = None;
     let (mut conversation, actions) = Conversation::start(engine.voicemail.settings());
-    call.carry_out(actions).await;
+    call.carry_out(actions, &mut target_heard).await;
     let mut poll = tokio::time::interval(POLL);
     while !conversation.is_done() {
         let input = tokio::select! {
@@ -74,23 +81,13 @@ pub(crate) async fn run(
             },
             event = events.recv() => match event {
                 Ok(Event::Dtmf { call_id, digit }) if call_id == call.call_id => Some(Input::Key(digit)),
-                Ok(Event::Call { call: info }) if info.id == call.call_id => match info.state {
-                    CallState::Ended if info.end_reason.as_deref() == Some("transferred") => {
-                        Some(Input::Forwarded)
-                    }
-                    CallState::Ended => Some(Input::HungUp),
-                    // A forward holds the caller first; taken off hold again, it failed.
-                    _ if call.forwarding && info.on_hold => {
-                        call.forward_held = true;
-                        None
-                    }
-                    _ if call.forwarding && call.forward_held => call.forward_failed(),
-                    _ => None,
-                },
+                Ok(Event::Call { call: info }) if info.id == call.call_id => {
+                    (info.state == CallState::Ended).then_some(Input::HungUp)
+                }
+                Ok(Event::Call { call: info }) => call.forward_progress(&info),
                 Ok(_) | Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => Some(Input::HungUp),
             },
-            Some(()) = forward_refused.recv() => call.forward_failed(),
             frame = heard.recv() => match frame {
                 Some(frame) => {
                     if let Some(recording) = &call.recording {
@@ -100,15 +97,31 @@ pub(crate) async fn run(
                 }
                 None => Some(Input::HungUp),
             },
+            frame = next_frame(&mut target_heard) => {
+                if frame.is_none() {
+                    target_heard = None;
+                }
+                None
+            },
             _ = poll.tick() => {
-                let actions = conversation.tick(Instant::now());
-                call.carry_out(actions).await;
-                call.prompt_finished().then_some(Input::PromptFinished)
+                let now = Instant::now();
+                let actions = conversation.tick(now);
+                call.carry_out(actions, &mut target_heard).await;
+                call.keep_ringing();
+                if call.forward.as_ref().is_some_and(|f| f.timed_out(now)) {
+                    call.forward_failed("nobody answered in time")
+                } else {
+                    call.prompt_finished().then_some(Input::PromptFinished)
+                }
             }
         };
-        if let Some(input) = input {
-            let actions = conversation.handle(input, Instant::now());
-            call.carry_out(actions).await;
+        let mut inputs: Vec<Input> = input.into_iter().collect();
+        while !inputs.is_empty() {
+            for input in std::mem::take(&mut inputs) {
+                let actions = conversation.handle(input, Instant::now());
+                call.carry_out(actions, &mut target_heard).await;
+            }
+            inputs = std::mem::take(&mut call.followups);
         }
     }
     // Whatever ended the conversation, the recording is closed and the outcome filed.
@@ -116,8 +129,75 @@ pub(crate) async fn run(
         call.finished = Some(recording.finish().await);
     }
     if let Some(outcome) = call.outcome.take() {
-        filing::file(&engine, call.meta.clone(), outcome, call.finished.take()).await;
+        filing::file(engine, call.meta.clone(), outcome, call.finished.take()).await;
     }
+    if let Some(forward) = call.forward.take() {
+        if forward.is_answered() {
+            bridge(engine, &call, forward, heard, target_heard, events).await;
+        } else {
+            // The caller left while the target still rang.
+            forward.hang_up(engine);
+            forward.release(engine);
+        }
+    }
+}
+
+/// The next frame the forward's target said, if there is a forward.
+async fn next_frame(heard: &mut Option<HeardAudio>) -> Option<Vec<i16>> {
+    match heard {
+        Some(heard) => heard.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Caller and target talk through us until one of them hangs up; then the other is hung up.
+async fn bridge(
+    engine: &Engine,
+    call: &Call,
+    mut forward: Forward,
+    mut caller_heard: HeardAudio,
+    mut target_heard: Option<HeardAudio>,
+    mut events: tokio::sync::broadcast::Receiver<Event>,
+) {
+    tracing::info!(call = %call.call_id, target = %forward.target, "voicemail connects the caller");
+    loop {
+        tokio::select! {
+            frame = caller_heard.recv() => match frame {
+                Some(frame) => forward.program.stream(frame),
+                None => break,
+            },
+            frame = next_frame(&mut target_heard) => match frame {
+                Some(frame) => call.program.stream(frame),
+                None => target_heard = None,
+            },
+            event = events.recv() => match event {
+                Ok(Event::Dtmf { call_id, digit }) if call_id == call.call_id => {
+                    forward.send_key(engine, digit)
+                }
+                Ok(Event::Call { call: info }) if info.id == call.call_id => {
+                    if info.state == CallState::Ended {
+                        break;
+                    }
+                }
+                Ok(Event::Call { call: info }) => {
+                    if forward.progress(&info) == Progress::TargetLeft {
+                        break;
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+        }
+    }
+    tracing::info!(
+        call = %call.call_id,
+        target = %forward.target,
+        talked_seconds = forward.talked().as_secs(),
+        "forwarded call over"
+    );
+    forward.hang_up(engine);
+    let _ = call.handle.send(CallCommand::Hangup);
+    forward.release(engine);
 }
 
 /// Who is calling and whose mailbox it is: the account's, or in mailbox mode the forwarding
@@ -179,16 +259,14 @@ struct Call {
         Result<frontdesk_recording::RecordingInfo, String>,
     )>,
     outcome: Option<Outcome>,
-    /// A forward is under way.
-    forwarding: bool,
-    /// The forward has put the caller on hold (the transfer's first step).
-    forward_held: bool,
-    /// Tells the conversation that the transfer could not even start.
-    refused: Option<tokio::sync::mpsc::UnboundedSender<()>>,
+    /// Our call to a forward's target, while it rings and once it is answered.
+    forward: Option<Forward>,
+    /// Inputs the actions themselves produced (a forward that could not be placed).
+    followups: Vec<Input>,
 }
 
 impl Call {
-    async fn carry_out(&mut self, actions: Vec<Action>) {
+    async fn carry_out(&mut self, actions: Vec<Action>, target_heard: &mut Option<HeardAudio>) {
         for action in actions {
             tracing::debug!(call = %self.call_id, ?action, "voicemail");
             match action {
@@ -196,7 +274,8 @@ impl Call {
                     self.program.stop();
                     let clip = match prompt {
                         Prompt::Greeting => {
-                            let (clip, problem) = self.engine.voicemail.greeting_now();
+                            let now = self.engine.clock.now();
+                            let (clip, problem) = self.engine.voicemail.greeting_at(now);
                             if let Some(problem) = problem {
                                 self.engine
                                     .emit(frontdesk_api::Event::Notice { message: problem });
@@ -230,23 +309,23 @@ impl Call {
                     }
                 }
                 Action::Forward(target) => {
-                    self.forwarding = true;
-                    self.forward_held = false;
-                    let engine = self.engine.clone();
-                    let call_id = self.call_id.clone();
-                    let refused = self.refused.clone();
-                    tokio::spawn(async move {
-                        let request = TransferRequest {
-                            target,
-                            attended: false,
-                        };
-                        if let Err(e) = engine.transfer(Some(call_id.clone()), request).await {
-                            tracing::info!(call = %call_id, "voicemail forward failed: {e}");
-                            if let Some(refused) = refused {
-                                let _ = refused.send(());
-                            }
+                    let timeout = Duration::from_secs(
+                        self.engine.voicemail.config.forward_timeout_seconds.into(),
+                    );
+                    let account = self.meta.account.clone();
+                    match Forward::dial(&self.engine, account, &target, timeout).await {
+                        Ok((forward, heard)) => {
+                            *target_heard = Some(heard);
+                            self.forward = Some(forward);
+                            // The caller hears it ring until the target answers.
+                            self.program.stop();
+                            self.program.play(self.engine.voicemail.ringback());
                         }
-                    });
+                        Err(why) => {
+                            tracing::info!(call = %self.call_id, "voicemail cannot forward to {target}: {why}");
+                            self.followups.push(Input::ForwardFailed);
+                        }
+                    }
                 }
                 Action::HangUp => {
                     let _ = self.handle.send(CallCommand::Hangup);
@@ -259,14 +338,39 @@ impl Call {
         }
     }
 
-    /// The forward did not reach anyone: the caller is back with the voicemail.
-    fn forward_failed(&mut self) -> Option<Input> {
-        if !self.forwarding {
-            return None;
+    /// What an event about another call means: the forward's target answered (connect) or
+    /// its call ended unanswered (back to the voicemail).
+    fn forward_progress(&mut self, info: &frontdesk_api::CallInfo) -> Option<Input> {
+        let forward = self.forward.as_mut()?;
+        match forward.progress(info) {
+            Progress::Answered => {
+                self.program.stop();
+                Some(Input::Forwarded)
+            }
+            Progress::Failed => {
+                let why = info.end_reason.clone().unwrap_or_default();
+                self.forward_failed(&why)
+            }
+            Progress::TargetLeft | Progress::Nothing => None,
         }
-        self.forwarding = false;
-        self.forward_held = false;
+    }
+
+    /// The forward did not reach anyone: its call is ended and the caller is back with the
+    /// voicemail.
+    fn forward_failed(&mut self, why: &str) -> Option<Input> {
+        let forward = self.forward.take()?;
+        tracing::info!(call = %self.call_id, target = %forward.target, "forward not answered: {why}");
+        forward.hang_up(&self.engine);
+        forward.release(&self.engine);
+        self.program.stop();
         Some(Input::ForwardFailed)
+    }
+
+    /// Rings on for the caller while the target has not answered.
+    fn keep_ringing(&mut self) {
+        if self.forward.as_ref().is_some_and(|f| !f.is_answered()) && !self.program.is_playing() {
+            self.program.play(self.engine.voicemail.ringback());
+        }
     }
 
     /// Whether the prompt queued last has just finished playing.

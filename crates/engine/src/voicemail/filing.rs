@@ -45,7 +45,7 @@ pub(crate) async fn file(
         (_, None) => None,
     };
     let recorded = match &outcome {
-        Outcome::Message { recorded } | Outcome::Attempt { recorded, .. } => *recorded,
+        Outcome::Message { recorded, .. } | Outcome::Attempt { recorded, .. } => *recorded,
     };
     let meta_path = message.as_ref().map(|(files, _)| files.meta.clone());
     let new = new_message(engine, &meta, message, recorded);
@@ -184,6 +184,7 @@ pub(crate) async fn recover_unfinished(engine: &Arc<Engine>) {
         let outcome = match &recovered {
             Ok(r) if r.duration >= min => Outcome::Message {
                 recorded: r.duration,
+                forwarded_to: None,
             },
             Ok(r) => Outcome::Attempt {
                 why: frontdesk_voicemail::AttemptReason::TooShort,

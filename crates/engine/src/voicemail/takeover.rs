@@ -22,11 +22,12 @@ pub(crate) fn watch_ringing(
         return;
     }
     let ours = format!("c{number}");
-    let busy = engine
-        .calls
-        .list()
-        .iter()
-        .any(|c| c.id != ours && c.state == CallState::Active);
+    // Busy means the user talks; callers leaving messages do not count.
+    let busy = engine.calls.list().iter().any(|c| {
+        c.id != ours
+            && c.state == CallState::Active
+            && !engine.voicemail.owns(crate::desk::call_number(c))
+    });
     let at_once = config.mailbox_mode || config.do_not_disturb || (busy && config.when_busy);
     let delay = if at_once {
         Duration::ZERO

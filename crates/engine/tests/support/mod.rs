@@ -36,6 +36,8 @@ pub struct Setup<'a> {
     pub account_extra: &'a str,
     /// More tables at the end of the file, e.g. `[voicemail]`.
     pub extra: &'a str,
+    /// The engine's time of day; `None` is the machine's.
+    pub clock: Option<Arc<dyn frontdesk_engine::LocalClock>>,
 }
 
 impl Default for Setup<'_> {
@@ -51,6 +53,7 @@ impl Default for Setup<'_> {
             trust_test_ca: true,
             account_extra: "",
             extra: "",
+            clock: None,
         }
     }
 }
@@ -104,7 +107,10 @@ impl Frontdesk {
         toml += "\n";
         toml += setup.extra;
         let config = Config::from_str_with_base(&toml, dir.path()).unwrap();
-        let engine = Engine::start(config).await.unwrap();
+        let engine = match setup.clock.clone() {
+            Some(clock) => Engine::start_with_clock(config, clock).await.unwrap(),
+            None => Engine::start(config).await.unwrap(),
+        };
         let events = engine.subscribe();
         Frontdesk {
             engine,

@@ -33,6 +33,9 @@ struct Prompts {
     played: u64,
 }
 
+/// The most live audio [`ProgramAudio::stream`] keeps waiting before it drops the oldest.
+pub const LIVE_BACKLOG: std::time::Duration = std::time::Duration::from_millis(120);
+
 /// What the caller says, frame by frame at [`PROGRAM_SAMPLE_RATE`]; `None` once the call's
 /// audio has stopped.
 pub type HeardAudio = mpsc::UnboundedReceiver<Vec<i16>>;
@@ -52,6 +55,26 @@ impl ProgramAudio {
     pub fn play(&self, clip: Arc<[i16]>) {
         if !clip.is_empty() {
             self.prompts().queue.push_back(clip);
+        }
+    }
+
+    /// Queues live audio (a frame another call just delivered, when two calls are bridged):
+    /// when more than [`LIVE_BACKLOG`] is waiting, because the two calls' clocks drift apart,
+    /// the oldest audio is dropped so the delay between the two parties stays short.
+    pub fn stream(&self, frame: Vec<i16>) {
+        if frame.is_empty() {
+            return;
+        }
+        let mut prompts = self.prompts();
+        prompts.queue.push_back(frame.into());
+        let limit = (PROGRAM_SAMPLE_RATE as u128 * LIVE_BACKLOG.as_millis() / 1000) as usize;
+        loop {
+            let waiting = prompts.queue.iter().map(|c| c.len()).sum::<usize>() - prompts.pos;
+            if waiting <= limit || prompts.queue.len() < 2 {
+                break;
+            }
+            prompts.queue.pop_front();
+            prompts.pos = 0;
         }
     }
 
@@ -224,6 +247,26 @@ mod tests {
         assert!(frame[80..].iter().all(|&s| s == 0));
         assert!(!program.is_playing());
         assert_eq!(program.played_samples(), 640);
+    }
+
+    #[test]
+    fn live_audio_keeps_the_delay_short() {
+        let (program, _heard) = ProgramAudio::new();
+        // A second of frames arrives while nothing is played out (the other clock is slower).
+        for n in 0..50 {
+            program.stream(vec![n as i16; 320]);
+        }
+        let mut io = ProgramIo::new(program.clone());
+        let mut frame = vec![0i16; 320];
+        io.capture(PROGRAM_SAMPLE_RATE, &mut frame);
+        // Only the newest 120 ms (6 frames) were kept: the oldest is frame 44.
+        assert!(frame.iter().all(|&s| s == 44), "{:?}", &frame[..4]);
+        let mut left = 1;
+        while program.is_playing() {
+            io.capture(PROGRAM_SAMPLE_RATE, &mut frame);
+            left += 1;
+        }
+        assert_eq!(left, 6);
     }
 
     #[test]
