@@ -4,6 +4,7 @@
 mod conversation;
 mod email;
 mod filing;
+mod forward;
 // [voicemail.human]: wired into the conversation next; until then only the tests use them.
 #[cfg_attr(not(test), allow(dead_code))]
 mod human;
@@ -15,7 +16,7 @@ mod takeover;
 mod transcription;
 
 use frontdesk_config::{VoicemailConfig, Weekday as ConfigWeekday};
-use frontdesk_voicemail::greeting::{beep_clip, default_clip, load_clip};
+use frontdesk_voicemail::greeting::{beep_clip, default_clip, load_clip, ringback_clip};
 use frontdesk_voicemail::{Clip, GreetingSchedule, GreetingWindow, Settings};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ pub(crate) struct Voicemail {
     clips: HashMap<PathBuf, Clip>,
     default_greeting: Clip,
     beep: Clip,
+    ringback: Clip,
     /// Problems found while loading (broken greeting files), told to front ends once.
     pub(crate) problems: Vec<String>,
     /// Greeting files that could not be read, with why: told again whenever one would play.
@@ -42,6 +44,9 @@ pub(crate) struct Voicemail {
     pub(crate) sorting: sorting::Sorting,
     /// Wakes the e-mail worker when a message is queued.
     pub(crate) email_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// The calls the voicemail talks on (callers and forward targets): the user's own calls
+    /// never hold them, and they do not make the user busy.
+    calls: std::sync::Mutex<std::collections::HashSet<u64>>,
 }
 
 impl Voicemail {
@@ -111,18 +116,30 @@ impl Voicemail {
             clips,
             default_greeting: default_clip(),
             beep: beep_clip(),
+            ringback: ringback_clip(),
             problems,
+            calls: Default::default(),
         }
     }
 
-    /// The greeting for this moment (local time), and why the configured one could not be
-    /// played when the shipped greeting stands in for it.
-    pub(crate) fn greeting_now(&self) -> (Clip, Option<String>) {
-        let now = jiff::Zoned::now().datetime();
-        self.greeting_at(now)
+    /// The voicemail talks on call `number` from now on.
+    pub(crate) fn own(&self, number: u64) {
+        self.calls.lock().expect("voicemail calls").insert(number);
     }
 
-    fn greeting_at(&self, at: jiff::civil::DateTime) -> (Clip, Option<String>) {
+    /// The voicemail is done with call `number`.
+    pub(crate) fn release(&self, number: u64) {
+        self.calls.lock().expect("voicemail calls").remove(&number);
+    }
+
+    /// Whether the voicemail talks on call `number` (the user does not).
+    pub(crate) fn owns(&self, number: u64) -> bool {
+        self.calls.lock().expect("voicemail calls").contains(&number)
+    }
+
+    /// The greeting for local time `at`, and why the configured one could not be played when
+    /// the shipped greeting stands in for it.
+    pub(crate) fn greeting_at(&self, at: jiff::civil::DateTime) -> (Clip, Option<String>) {
         match self.schedule.pick(at) {
             None => (self.default_greeting.clone(), None),
             Some(file) => match self.clips.get(file) {
@@ -137,6 +154,11 @@ impl Voicemail {
 
     pub(crate) fn beep(&self) -> Clip {
         self.beep.clone()
+    }
+
+    /// One cadence of the ringing a forwarded caller hears.
+    pub(crate) fn ringback(&self) -> Clip {
+        self.ringback.clone()
     }
 
     pub(crate) fn settings(&self) -> Settings {
