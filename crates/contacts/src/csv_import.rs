@@ -116,23 +116,26 @@ pub fn import_csv(bytes: &[u8], normalizer: &Normalizer) -> Import {
         });
     }
 
+    let rows = RowLines::new(body);
     let mut last_line = header_line;
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = error_line(&e).map_or(last_line + 1, |l| l + offset);
+                let line =
+                    error_position(&e).map_or(last_line + 1, |p| rows.line_at(p.byte()) + offset);
                 last_line = line;
                 import.problems.push(ImportProblem {
                     line,
                     message: format!("cannot read this row ({e}); the row was skipped"),
                 });
+                import.skipped += 1;
                 continue;
             }
         };
         let line = record
             .position()
-            .map_or(last_line + 1, |p| p.line() + offset);
+            .map_or(last_line + 1, |p| rows.line_at(p.byte()) + offset);
         last_line = line;
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
@@ -148,14 +151,21 @@ pub fn import_csv(bytes: &[u8], normalizer: &Normalizer) -> Import {
                     char::from(delimiter),
                 ),
             });
+            import.skipped += 1;
             continue;
         }
         match contact_of(&record, &columns, normalizer) {
-            Ok(contact) => import.contacts.push(contact),
-            Err(problems) => import.problems.push(ImportProblem {
-                line,
-                message: format!("{}; the row was skipped", problems.join("; ")),
-            }),
+            Ok(contact) => {
+                import.contacts.push(contact);
+                import.lines.push(line);
+            }
+            Err(problems) => {
+                import.problems.push(ImportProblem {
+                    line,
+                    message: format!("{}; the row was skipped", problems.join("; ")),
+                });
+                import.skipped += 1;
+            }
         }
     }
     import
@@ -195,10 +205,36 @@ fn separator(text: &str) -> (u8, &str, u64) {
     (best.0, text, 0)
 }
 
-fn error_line(e: &csv::Error) -> Option<u64> {
+/// The line a row is on, for messages. The CSV reader places a record where it started
+/// reading it: on the line break before it (the `\n` of a `\r\n` Excel writes) or on blank
+/// lines above it; the row is where its text is.
+struct RowLines<'a> {
+    text: &'a [u8],
+    /// Byte offsets of every `\n`.
+    breaks: Vec<usize>,
+}
+
+impl<'a> RowLines<'a> {
+    fn new(text: &'a str) -> RowLines<'a> {
+        let text = text.as_bytes();
+        let breaks = (0..text.len()).filter(|&i| text[i] == b'\n').collect();
+        RowLines { text, breaks }
+    }
+
+    /// The 1-based line of the first character that is not white space at or after `byte`.
+    fn line_at(&self, byte: u64) -> u64 {
+        let start = usize::try_from(byte).map_or(self.text.len(), |b| b.min(self.text.len()));
+        let first = (start..self.text.len())
+            .find(|&i| !self.text[i].is_ascii_whitespace())
+            .unwrap_or(start);
+        self.breaks.partition_point(|&b| b < first) as u64 + 1
+    }
+}
+
+fn error_position(e: &csv::Error) -> Option<&csv::Position> {
     match e.kind() {
         csv::ErrorKind::Utf8 { pos: Some(p), .. }
-        | csv::ErrorKind::UnequalLengths { pos: Some(p), .. } => Some(p.line()),
+        | csv::ErrorKind::UnequalLengths { pos: Some(p), .. } => Some(p),
         _ => None,
     }
 }

@@ -21,6 +21,13 @@ pub struct Import {
     pub contacts: Vec<Contact>,
     /// One entry per row or card that was skipped or imported only in part.
     pub problems: Vec<ImportProblem>,
+    /// The line each contact starts on, parallel to `contacts`, so whoever stores them can
+    /// name the row of a contact it refuses.
+    #[serde(default)]
+    pub lines: Vec<u64>,
+    /// How many rows or cards were skipped entirely (each has a problem).
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// Something wrong in one place of an imported file: which line, what, how to fix it.

@@ -341,14 +341,18 @@ impl Card {
             Some(name) => {
                 contact.name = name;
                 import.contacts.push(contact);
+                import.lines.push(self.line);
                 import.problems.extend(problems);
             }
-            None => import.problems.push(ImportProblem {
-                line: self.line,
-                message: "this card has no name (FN, N or ORG); add one in the address book \
-                          and export again; the card was skipped"
-                    .into(),
-            }),
+            None => {
+                import.problems.push(ImportProblem {
+                    line: self.line,
+                    message: "this card has no name (FN, N or ORG); add one in the address \
+                              book and export again; the card was skipped"
+                        .into(),
+                });
+                import.skipped += 1;
+            }
         }
     }
 }

@@ -255,3 +255,33 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn each_contact_carries_its_line_and_skipped_rows_are_counted() {
+    let import = csv("name,phone\n\
+                      Maria Schmidt,030 1234567\n\
+                      \n\
+                      ,030 7654321\n\
+                      \"Peter, Lange\",0331 7654321\n\
+                      Kaputt,030 1,2\n\
+                      Anna Berg,not a number\n\
+                      Jonas Weber,\n");
+    assert_eq!(
+        names(&import),
+        ["Maria Schmidt", "Peter, Lange", "Jonas Weber"]
+    );
+    assert_eq!(import.lines, [2, 5, 8]);
+    assert_eq!(lines(&import), [4, 6, 7]);
+    assert_eq!(import.skipped, 3);
+}
+
+#[test]
+fn rows_are_named_by_their_own_line_in_files_with_windows_line_ends() {
+    // What Excel writes: CRLF line ends, semicolons, Windows-1252.
+    let text = "Name;Telefon\r\nMaria Schmidt;030 1234567\r\n\r\nHans Meier;call me maybe\r\nKaputt;1;2\r\nJonas Weber;0151 23456789\r\n";
+    let import = import_csv(text.as_bytes(), &germany());
+    assert_eq!(names(&import), ["Maria Schmidt", "Jonas Weber"]);
+    assert_eq!(import.lines, [2, 6]);
+    assert_eq!(lines(&import), [4, 5], "{:#?}", import.problems);
+    assert_eq!(import.skipped, 2);
+}

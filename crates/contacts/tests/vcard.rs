@@ -108,6 +108,10 @@ fn google_export_with_a_service_code_and_a_card_without_name() {
     // The card without any name is skipped, reported at its BEGIN line.
     assert_eq!(problems[1].0, 21);
     assert!(problems[1].1.contains("has no name"), "{}", problems[1].1);
+    // Only that card counts as skipped; the kept ones know where they start.
+    assert_eq!(import.skipped, 1);
+    assert_eq!(import.lines.len(), 2);
+    assert_eq!(import.lines, [1, 13]);
 }
 
 #[test]
