@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{CallId, MessageId};
+use crate::{CallId, ContactId, MessageId};
 
 /// Everything that can go wrong while opening or using the store.
 ///
@@ -133,6 +133,14 @@ pub enum StoreError {
          between -1080 and 1080 (e.g. 60 for CET)"
     )]
     InvalidUtcOffset(i32),
+
+    /// A contact id that is not in the contact book (it may have been deleted).
+    #[error("contact {0} is not in the contact book; list the contacts for current ids")]
+    ContactNotFound(ContactId),
+
+    /// A contact that cannot be stored as it is.
+    #[error("cannot store the contact: {0}")]
+    InvalidContact(String),
 
     /// Any other SQLite failure (disk full, I/O error, ...).
     #[error("database error: {0}")]

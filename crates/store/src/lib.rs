@@ -1,8 +1,9 @@
 //! Frontdesk's local database.
 //!
 //! One SQLite file (WAL mode, foreign keys on, busy timeout) holding the call
-//! history and the voicemail inbox (messages, call attempts, full-text
-//! search, the transcription queue and the e-mail outbox). The schema is
+//! history, the voicemail inbox (messages, call attempts, full-text
+//! search, the transcription queue and the e-mail outbox) and the contact
+//! book ([`contacts`]). The schema is
 //! versioned through `PRAGMA user_version` and upgraded by the steps in
 //! [`migrations::MIGRATIONS`] every time the store is opened.
 //!
@@ -61,6 +62,7 @@
 mod calls;
 pub mod email_outbox;
 mod error;
+pub mod contacts;
 pub mod forward_minutes;
 pub mod inbox;
 pub mod inbox_counts;
@@ -74,6 +76,9 @@ pub use calls::{CallId, CallRecord, Direction, NewCall, MAX_REASON_LEN, REASON_I
 pub use email_outbox::EMAIL_INTERRUPTED;
 pub use error::StoreError;
 pub use forward_minutes::{ForwardUsage, FORWARD_WARNING_PERCENT};
+pub use contacts::{
+    contact_key, ContactId, ContactNumber, ContactQuery, NewContact, StoredContact, Upserted,
+};
 pub use inbox::{
     ContactMatch, EmailState, Message, MessageId, MessageKind, NewMessage, TranscriptionState,
     DEFAULT_CATEGORY, MAX_CATEGORY_LEN,

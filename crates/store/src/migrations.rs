@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "monthly ledger of minutes forwarded to a person",
         sql: FORWARD_MINUTES_SCHEMA,
     },
+    Migration {
+        description: "contacts with their numbers",
+        sql: CONTACTS_SCHEMA,
+    },
 ];
 
 /// Step 2: the voicemail inbox (messages and call attempts), its full-text
@@ -174,6 +178,40 @@ const INBOX_SCHEMA: &str = "
 /// (`YYYY-MM`) and whether that month's 90 % warning went out.
 const FORWARD_MINUTES_SCHEMA: &str = "
     CREATE TABLE forward_minutes (
+/// Step 4: the contact book (see [`crate::contacts`]).
+///
+/// `match_key` (name and company, folded) is what a re-import recognises a contact by;
+/// `search_text` is the lower-cased text a search looks in (SQLite's own `lower` knows only
+/// ASCII). Numbers get their own table with an index on the E.164 key for caller lookup, and
+/// `digits` (the written number's and the E.164 key's digits) for searching by digits.
+const CONTACTS_SCHEMA: &str = "
+    CREATE TABLE contacts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        match_key   TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL CHECK (name <> ''),
+        company     TEXT,
+        street      TEXT,
+        postcode    TEXT,
+        city        TEXT,
+        email       TEXT,
+        source      TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    CREATE INDEX contacts_by_name ON contacts (name COLLATE NOCASE, id);
+    CREATE TABLE contact_numbers (
+        contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        e164        TEXT NOT NULL CHECK (e164 <> ''),
+        raw         TEXT NOT NULL,
+        digits      TEXT NOT NULL,
+        PRIMARY KEY (contact_id, position)
+    );
+    CREATE INDEX contact_numbers_by_e164 ON contact_numbers (e164);
+";
+
         month        TEXT PRIMARY KEY
                      CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
         seconds      INTEGER NOT NULL DEFAULT 0 CHECK (seconds >= 0),
