@@ -60,9 +60,9 @@
 //! ```
 
 mod calls;
+pub mod contacts;
 pub mod email_outbox;
 mod error;
-pub mod contacts;
 pub mod forward_minutes;
 pub mod inbox;
 pub mod inbox_counts;
@@ -73,12 +73,12 @@ mod time;
 pub mod transcription_queue;
 
 pub use calls::{CallId, CallRecord, Direction, NewCall, MAX_REASON_LEN, REASON_INTERRUPTED};
-pub use email_outbox::EMAIL_INTERRUPTED;
-pub use error::StoreError;
-pub use forward_minutes::{ForwardUsage, FORWARD_WARNING_PERCENT};
 pub use contacts::{
     contact_key, ContactId, ContactNumber, ContactQuery, NewContact, StoredContact, Upserted,
 };
+pub use email_outbox::EMAIL_INTERRUPTED;
+pub use error::StoreError;
+pub use forward_minutes::{ForwardUsage, FORWARD_WARNING_PERCENT};
 pub use inbox::{
     ContactMatch, EmailState, Message, MessageId, MessageKind, NewMessage, TranscriptionState,
     DEFAULT_CATEGORY, MAX_CATEGORY_LEN,
