@@ -25,8 +25,8 @@ pub use model::{
     MIN_REGISTER_EXPIRES,
 };
 pub use voicemail::{
-    CategoryConfig, EmailAttach, EmailConfig, EmailTls, GreetingWindowConfig, TimeOfDay,
-    VoicemailConfig, Weekday,
+    CategoryConfig, EmailAttach, EmailConfig, EmailTls, GreetingWindowConfig, MailboxConfig,
+    TimeOfDay, VoicemailConfig, Weekday,
 };
 /// `[voicemail.human]`: forwarding callers who ask for a person.
 pub use voicemail::{HumanConfig, TimeWindowConfig};

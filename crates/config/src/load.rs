@@ -200,20 +200,22 @@ fn validate_voicemail(
             ));
         }
     }
-    let language = voicemail.language.trim().to_ascii_lowercase();
-    if language != "auto"
-        && !(language.len() == 2 && language.chars().all(|c| c.is_ascii_lowercase()))
-    {
-        return Err(invalid(
-            src,
-            at("language"),
-            format!(
-                "language `{}` is not a two-letter code like \"en\" or \"de\", nor \"auto\"",
-                voicemail.language
-            ),
-        ));
+    voicemail.language = checked_language(src, at("language"), &voicemail.language)?;
+    for (name, mailbox) in voicemail.mailboxes.iter_mut() {
+        let key = at("mailboxes").key(name);
+        if name.trim().is_empty() {
+            return Err(invalid(
+                src,
+                key,
+                "a mailbox table needs a name: the account's name, `direct`, or in mailbox \
+                 mode the extension, e.g. [voicemail.mailboxes.office]"
+                    .into(),
+            ));
+        }
+        if let Some(language) = &mut mailbox.language {
+            *language = checked_language(src, key.key("language"), language)?;
+        }
     }
-    voicemail.language = language;
     if let Some(email) = &mut voicemail.email {
         let key = at("email");
         for (name, value) in [
@@ -268,6 +270,23 @@ fn validate_voicemail(
         }
     }
     Ok(())
+}
+
+/// A transcription language as Whisper takes it: a two-letter code or `auto`, lower case.
+fn checked_language(src: &Source<'_>, key: KeyPath, language: &str) -> Result<String, ConfigError> {
+    let normalised = language.trim().to_ascii_lowercase();
+    if normalised != "auto"
+        && !(normalised.len() == 2 && normalised.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return Err(invalid(
+            src,
+            key,
+            format!(
+                "language `{language}` is not a two-letter code like \"en\" or \"de\", nor \"auto\""
+            ),
+        ));
+    }
+    Ok(normalised)
 }
 
 fn syntax_error(src: &Source<'_>, e: &toml::de::Error) -> ConfigError {

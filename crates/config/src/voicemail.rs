@@ -55,9 +55,14 @@ pub struct VoicemailConfig {
     /// The Whisper model (a ggml `.bin` file); none looks in the usual places.
     #[serde(default)]
     pub model: Option<PathBuf>,
-    /// Transcription language (`"en"`, `"de"`, ...) or `"auto"` to detect it per message.
+    /// Transcription language (`"en"`, `"de"`, ...) or `"auto"` to detect it per message; a
+    /// mailbox's own `language` in [`VoicemailConfig::mailboxes`] wins over it.
     #[serde(default = "default_language")]
     pub language: String,
+    /// `[voicemail.mailboxes.<name>]`: settings of one mailbox, by its name (the account's
+    /// name, `direct` for calls to no account, or in mailbox mode the forwarding extension).
+    #[serde(default)]
+    pub mailboxes: BTreeMap<String, MailboxConfig>,
     /// Contacts to identify callers with (CSV in Frontdesk's template, or vCard).
     #[serde(default)]
     pub contacts: Option<PathBuf>,
@@ -73,6 +78,28 @@ pub struct VoicemailConfig {
     /// `[voicemail.human]`: forwarding a caller who asks for a person while leaving a message.
     #[serde(default)]
     pub human: HumanConfig,
+}
+
+/// `[voicemail.mailboxes.<name>]`: what differs for one mailbox, e.g. a German-speaking team's
+/// mailbox in an otherwise English office.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// The transcription language of this mailbox's messages (`"en"`, `"de"`, ... or
+    /// `"auto"`); none uses `[voicemail] language`.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+impl VoicemailConfig {
+    /// The language messages in `mailbox` are transcribed in: the mailbox's own, else
+    /// `[voicemail] language`; `"auto"` means detect it per message.
+    pub fn language_for(&self, mailbox: &str) -> &str {
+        self.mailboxes
+            .get(mailbox)
+            .and_then(|m| m.language.as_deref())
+            .unwrap_or(&self.language)
+    }
 }
 
 /// `[voicemail.email]`: where notification e-mails go and how they are sent.
@@ -157,6 +184,7 @@ impl Default for VoicemailConfig {
             min_seconds: default_min_seconds(),
             model: None,
             language: default_language(),
+            mailboxes: BTreeMap::new(),
             contacts: None,
             country: None,
             categories: Vec::new(),

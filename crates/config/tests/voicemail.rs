@@ -171,3 +171,76 @@ fn bad_voicemail_settings_are_named_with_their_line() {
         "no keywords",
     );
 }
+
+#[test]
+fn a_mailbox_may_fix_its_own_language() {
+    let config = parse(
+        r#"
+[voicemail]
+language = "auto"
+
+[voicemail.mailboxes.office]
+language = "EN"
+
+[voicemail.mailboxes.205]
+language = "de"
+
+[voicemail.mailboxes.sales]
+"#,
+    )
+    .unwrap();
+    let vm = &config.voicemail;
+    assert_eq!(vm.mailboxes.len(), 3);
+    assert_eq!(
+        vm.language_for("office"),
+        "en",
+        "normalised like the global one"
+    );
+    assert_eq!(
+        vm.language_for("205"),
+        "de",
+        "mailbox-mode extensions are names too"
+    );
+    assert_eq!(vm.language_for("sales"), "auto", "a table without language");
+    assert_eq!(
+        vm.language_for("direct"),
+        "auto",
+        "a mailbox without a table"
+    );
+
+    let fixed = parse(
+        "[voicemail]\nlanguage = \"de\"\n[voicemail.mailboxes.office]\nlanguage = \"auto\"\n",
+    )
+    .unwrap();
+    assert_eq!(fixed.voicemail.language_for("office"), "auto");
+    assert_eq!(fixed.voicemail.language_for("home"), "de");
+    assert!(parse("").unwrap().voicemail.mailboxes.is_empty());
+}
+
+#[test]
+fn bad_mailbox_tables_are_named_with_their_line() {
+    invalid(
+        "[voicemail.mailboxes.office]\nlanguag = \"de\"\n",
+        "voicemail.mailboxes.office.languag",
+        2,
+        "unknown field `languag`",
+    );
+    invalid(
+        "[voicemail]\nlanguage = \"en\"\n[voicemail.mailboxes.office]\ngreeting = \"x.wav\"\n",
+        "voicemail.mailboxes.office.greeting",
+        4,
+        "unknown field `greeting`",
+    );
+    invalid(
+        "[voicemail.mailboxes.office]\nlanguage = \"german\"\n",
+        "voicemail.mailboxes.office.language",
+        2,
+        "two-letter",
+    );
+    invalid(
+        "[voicemail.mailboxes.\" \"]\nlanguage = \"de\"\n",
+        "voicemail.mailboxes. ",
+        1,
+        "needs a name",
+    );
+}

@@ -86,8 +86,9 @@ async fn work_once(
         }
     };
     let audio = engine.config.data.dir.join(&job.audio_path);
+    // The mailbox's own language, else the global one ("auto": Whisper detects it).
     let options = TranscribeOptions {
-        language: match engine.voicemail.config.language.as_str() {
+        language: match engine.voicemail.config.language_for(&job.mailbox) {
             "auto" => None,
             language => Some(language.to_string()),
         },
