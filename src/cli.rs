@@ -156,6 +156,9 @@ pub enum Verb {
     /// The voicemail inbox: list messages and call attempts, newest first (with filters), or
     /// show, mark, delete or export one, or count them per day and month.
     Inbox(InboxArgs),
+    /// The contact book callers are recognised by: list (with --search), or import a CSV or
+    /// vCard file, or delete a contact.
+    Contacts(ContactsArgs),
     /// Print events as JSON lines until interrupted.
     Events,
     /// Print the web UI's address with its token (the daemon serves it with `--ui DIR`).
@@ -245,6 +248,56 @@ pub enum InboxAction {
         #[arg(long, value_name = "MINUTES", allow_negative_numbers = true)]
         utc_offset: Option<i32>,
     },
+}
+
+/// Arguments of `frontdesk ctl contacts`: the list (with a search) or one action.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ContactsArgs {
+    /// What to do; without it, the contacts are listed by name.
+    #[command(subcommand)]
+    pub action: Option<ContactsAction>,
+    /// Words to find in names, companies, addresses, e-mail addresses and numbers (each word
+    /// must occur; case is ignored), or digits of a number.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+}
+
+/// `ctl contacts <action>`.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum ContactsAction {
+    /// Import a CSV file (the template assets/contacts-template.csv: name, company, phone,
+    /// mobile, street, postcode, city, email) or a vCard file; contacts already there (same
+    /// name and company) are updated, rows with problems are skipped and reported by line.
+    Import {
+        /// The file; its format is told from the content unless --format says it.
+        file: PathBuf,
+        /// `csv` or `vcard`.
+        #[arg(long, value_enum)]
+        format: Option<ContactFileFormat>,
+    },
+    /// Delete a contact.
+    Delete {
+        /// The id `ctl contacts` lists.
+        #[arg(value_parser = contact_id)]
+        id: i64,
+    },
+}
+
+/// The formats `ctl contacts import --format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ContactFileFormat {
+    /// Comma, semicolon or tab separated, with a header line.
+    Csv,
+    /// vCard 2.1, 3.0 or 4.0 (.vcf).
+    Vcard,
+}
+
+/// A contact id on the command line, with a message that says where ids come from.
+fn contact_id(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a contact id; `frontdesk ctl contacts` lists them"))
 }
 
 /// A voicemail id on the command line, with a message that says where ids come from.
@@ -444,6 +497,56 @@ mod tests {
                 mailbox: None
             })
         ));
+    }
+
+    #[test]
+    fn contacts_list_with_a_search_import_a_file_and_delete_by_id() {
+        let parse = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(["frontdesk", "ctl", "contacts"].iter().chain(args)).unwrap();
+            match cli.command {
+                Command::Ctl(CtlArgs {
+                    verb: Verb::Contacts(contacts),
+                    ..
+                }) => contacts,
+                other => panic!("{other:?}"),
+            }
+        };
+        let listed = parse(&["--search", "schmidt", "--json"]);
+        assert_eq!(
+            (listed.action, listed.search.as_deref()),
+            (None, Some("schmidt"))
+        );
+        assert_eq!(
+            parse(&["import", "book.vcf", "--format", "vcard"]).action,
+            Some(ContactsAction::Import {
+                file: "book.vcf".into(),
+                format: Some(ContactFileFormat::Vcard)
+            })
+        );
+        assert_eq!(
+            parse(&["delete", "7"]).action,
+            Some(ContactsAction::Delete { id: 7 })
+        );
+        let error =
+            Cli::try_parse_from(["frontdesk", "ctl", "contacts", "delete", "x"]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`x` is not a contact id; `frontdesk ctl contacts` lists them"),
+            "{error}"
+        );
+        assert!(Cli::try_parse_from(["frontdesk", "ctl", "contacts", "import"]).is_err());
+        let mixed = [
+            "frontdesk",
+            "ctl",
+            "contacts",
+            "--search",
+            "x",
+            "delete",
+            "1",
+        ];
+        assert!(Cli::try_parse_from(mixed).is_err());
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
         Verb::Blf => out.show(client.lamps().await, |l| human::lamps(l)),
         Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
         Verb::Inbox(inbox) => run_inbox(&client, &out, inbox).await,
+        Verb::Contacts(contacts) => crate::contacts::run(&client, &out, contacts).await,
         Verb::Events => events(&client).await,
         Verb::UiUrl => {
             let url = client.ui_url();
@@ -173,7 +174,7 @@ struct UiUrl {
 }
 
 /// How results are printed.
-struct Output {
+pub(crate) struct Output {
     json: bool,
 }
 
@@ -181,7 +182,7 @@ impl Output {
     /// Prints a result as text or JSON. A refused request prints its message to stderr (by
     /// the caller, via the returned failure) and, with `--json`, the `ApiError` to stdout, so
     /// scripts always get one JSON document.
-    fn show<T: Serialize>(
+    pub(crate) fn show<T: Serialize>(
         &self,
         result: Result<T, ApiError>,
         text: impl FnOnce(&T) -> String,

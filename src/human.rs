@@ -481,7 +481,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

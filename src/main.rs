@@ -10,6 +10,7 @@
 
 mod account;
 mod cli;
+mod contacts;
 mod ctl;
 mod daemon;
 mod failure;

@@ -1,5 +1,6 @@
 //! The interface every front end drives the engine through.
 
+use crate::contacts::*;
 use crate::inbox::*;
 use crate::model::*;
 use async_trait::async_trait;
@@ -147,6 +148,33 @@ pub trait Backend: Send + Sync + 'static {
         let _ = (utc_offset_minutes, mailbox);
         Err(no_inbox())
     }
+
+    // The contact book callers are identified from. Default bodies as for the inbox.
+
+    /// Contacts matching `filter`, by name.
+    async fn contacts(&self, filter: ContactFilter) -> Result<Vec<ContactEntry>, ApiError> {
+        let _ = filter;
+        Err(no_contacts())
+    }
+    /// Imports a CSV or vCard file: new contacts are added, known ones (same name and
+    /// company) updated; rows with problems are skipped and reported per line, the rest is
+    /// imported. Callers are identified from the result at once.
+    async fn import_contacts(
+        &self,
+        request: ContactImportRequest,
+    ) -> Result<ContactImportResult, ApiError> {
+        let _ = request;
+        Err(no_contacts())
+    }
+    /// Deletes a contact; `not_found` for an unknown id.
+    async fn delete_contact(&self, id: i64) -> Result<(), ApiError> {
+        let _ = id;
+        Err(no_contacts())
+    }
+}
+
+fn no_contacts() -> ApiError {
+    ApiError::unavailable("this Frontdesk has no contact book")
 }
 
 fn no_inbox() -> ApiError {

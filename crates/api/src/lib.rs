@@ -5,9 +5,11 @@
 //! Field names are `snake_case` and stable; timestamps are Unix milliseconds.
 
 mod backend;
+mod contacts;
 mod inbox;
 mod model;
 
 pub use backend::{ApiError, Backend, ErrorKind};
+pub use contacts::*;
 pub use inbox::*;
 pub use model::*;

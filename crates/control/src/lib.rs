@@ -45,6 +45,9 @@
 //! | `DELETE /api/v1/inbox/{id}` | | 204; the recording is deleted too |
 //! | `POST /api/v1/inbox/{id}/export` | `ExportRequest` (`{"dir":"/abs"}`) | `ExportedMessage` |
 //! | `GET /api/v1/inbox/{id}/audio[?format=wav]` | | the recording: `audio/ogg` with Range requests, or `audio/wav` |
+//! | `GET /api/v1/contacts?search=&limit=&offset=` | | `[ContactEntry]` by name; the query is a `ContactFilter` |
+//! | `POST /api/v1/contacts/import` | `ContactImportRequest` (`content_base64` + `name`, or an absolute `path`; `format` optional) | `ContactImportResult`: added, updated, unchanged, skipped, problems per line |
+//! | `DELETE /api/v1/contacts/{id}` | | 204 |
 //! | `GET /api/v1/events` | | Server-Sent Events, each `data:` one JSON `Event` |
 //! | `GET /api/v1/events/ws` | | WebSocket, each text message one JSON `Event` |
 //!

@@ -270,4 +270,19 @@ impl Backend for Engine {
     ) -> Result<InboxCounts, ApiError> {
         crate::inbox::counts(self, utc_offset_minutes, mailbox).await
     }
+
+    async fn contacts(&self, filter: ContactFilter) -> Result<Vec<ContactEntry>, ApiError> {
+        crate::contacts::list(self, filter).await
+    }
+
+    async fn import_contacts(
+        &self,
+        request: ContactImportRequest,
+    ) -> Result<ContactImportResult, ApiError> {
+        crate::contacts::import(self, request).await
+    }
+
+    async fn delete_contact(&self, id: i64) -> Result<(), ApiError> {
+        crate::contacts::delete(self, id).await
+    }
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod backend;
 mod calls;
+mod contacts;
 mod desk;
 mod dial;
 mod history;
@@ -122,6 +123,7 @@ impl Engine {
                 message: problem.clone(),
             });
         }
+        contacts::load_at_start(&engine).await;
         voicemail::recover_unfinished(&engine).await;
         voicemail::spawn_transcription(&engine);
         voicemail::spawn_email(&engine);

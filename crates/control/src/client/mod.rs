@@ -13,6 +13,7 @@ use frontdesk_api::{
     HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest,
     VoicemailMessage,
 };
+use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -254,6 +255,35 @@ impl ControlClient {
         });
         self.json(Method::POST, &format!("/inbox/{id}/export"), Some(body))
             .await
+    }
+
+    /// Contacts matching `filter`, by name.
+    pub async fn contacts(&self, filter: &ContactFilter) -> Result<Vec<ContactEntry>, ApiError> {
+        let query = serde_urlencoded::to_string(filter)
+            .map_err(|e| ApiError::bad_request(format!("cannot put the filter in a URL: {e}")))?;
+        let path = if query.is_empty() {
+            "/contacts".to_owned()
+        } else {
+            format!("/contacts?{query}")
+        };
+        self.json(Method::GET, &path, None).await
+    }
+
+    /// Imports a CSV or vCard file (its bytes, or a path on the daemon's machine); answers the
+    /// counts and the problems per line.
+    pub async fn import_contacts(
+        &self,
+        request: &ContactImportRequest,
+    ) -> Result<ContactImportResult, ApiError> {
+        self.json(Method::POST, "/contacts/import", Some(to_body(request)))
+            .await
+    }
+
+    /// Deletes a contact.
+    pub async fn delete_contact(&self, id: i64) -> Result<(), ApiError> {
+        self.expect_success(Method::DELETE, &format!("/contacts/{id}"), None)
+            .await
+            .map(drop)
     }
 
     /// A message's recording: the stored Ogg Opus file, or decoded to WAV.

@@ -2,6 +2,7 @@
 //! stop, then removes the files again.
 
 mod auth;
+mod contacts;
 mod events;
 mod inbox;
 mod routes;
@@ -10,7 +11,8 @@ mod ui;
 pub use routes::{CURRENT_CALL, DEFAULT_HISTORY_LIMIT};
 
 use crate::files::{self, Endpoint};
-use axum::routing::{any, get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use frontdesk_api::Backend;
 use std::io;
@@ -178,6 +180,12 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
         .route("/inbox/{id}/unread", post(inbox::unread))
         .route("/inbox/{id}/export", post(inbox::export))
         .route("/inbox/{id}/audio", get(inbox::audio))
+        .route("/contacts", get(contacts::list))
+        .route(
+            "/contacts/import",
+            post(contacts::import).layer(DefaultBodyLimit::max(contacts::IMPORT_BODY_LIMIT)),
+        )
+        .route("/contacts/{id}", delete(contacts::delete))
         .route("/events", get(events::sse))
         .route("/events/ws", get(events::websocket));
     let app = Router::new()
