@@ -2,6 +2,7 @@
 //! restart on the same data directory the message is in the inbox (`frontdesk ctl inbox`) with
 //! the audio up to the kill, and it gets transcribed.
 
+use frontdesk_testbed::speech::{Repeat, Speech};
 use frontdesk_testbed::{Baresip, BaresipOptions, CallEvent};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -88,9 +89,9 @@ impl Daemon {
     }
 }
 
-/// Writes `text` spoken by espeak-ng (slowly, so Whisper tiny follows) as 16-bit mono WAV at
-/// `rate` after `before` seconds of silence, repeated `repeat` more times; returns the path and
-/// the length of one utterance.
+/// Writes `text` spoken by espeak-ng (the testbed's voice) as 16-bit mono WAV at `rate` after
+/// `before` seconds of silence, repeated `repeat` more times with the same silence before each;
+/// returns the path and the length of one utterance.
 fn speak(
     dir: &Path,
     name: &str,
@@ -99,39 +100,17 @@ fn speak(
     before: f64,
     repeat: u32,
 ) -> (PathBuf, f64) {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    let status = std::process::Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/install-deps");
-    assert!(status.success(), "espeak-ng failed");
-    let out = dir.join(format!("{name}.wav"));
-    let status = std::process::Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&out)
-        .args([
-            "pad",
-            &before.to_string(),
-            "0",
-            "repeat",
-            &repeat.to_string(),
-        ])
-        .status()
-        .expect("sox is missing: run scripts/install-deps");
-    assert!(status.success(), "sox failed");
-    let seconds = std::process::Command::new("soxi")
-        .arg("-D")
-        .arg(&raw)
-        .output()
-        .expect("soxi is missing: run scripts/install-deps");
-    let seconds = String::from_utf8_lossy(&seconds.stdout)
-        .trim()
-        .parse()
-        .unwrap();
-    (out, seconds)
+    let spoken = Speech {
+        rate: Some(rate),
+        before,
+        after: 0.0,
+        pause: before,
+        repeat: Repeat::Times(repeat + 1),
+        ..Speech::caller(text)
+    }
+    .write(dir.join(format!("{name}.wav")))
+    .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"));
+    (spoken.path, spoken.utterance_secs)
 }
 
 /// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.

@@ -2,7 +2,7 @@
 //! espeak-ng speech, the real Whisper model, and then the inbox through `frontdesk ctl` and
 //! the control API — list, show, search, mark read, export, play, delete.
 
-use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent};
+use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent, Speech};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -30,27 +30,18 @@ fn model() -> PathBuf {
     path
 }
 
-/// `text` spoken by espeak-ng (slow, gaps between words: what Whisper tiny follows best
-/// through G.711) as mono WAV at `rate`, with `before` and `after` seconds of silence.
+/// `text` spoken by espeak-ng (the testbed's voice) as mono WAV at `rate`, with `before` and
+/// `after` seconds of silence.
 fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64) -> PathBuf {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    let status = std::process::Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/install-deps");
-    assert!(status.success(), "espeak-ng failed");
-    let out = dir.join(format!("{name}.wav"));
-    let status = std::process::Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&out)
-        .args(["pad", &before.to_string(), &after.to_string()])
-        .status()
-        .expect("sox is missing: run scripts/install-deps");
-    assert!(status.success(), "sox failed");
-    out
+    Speech {
+        rate: Some(rate),
+        before,
+        after,
+        ..Speech::caller(text)
+    }
+    .write(dir.join(format!("{name}.wav")))
+    .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"))
+    .path
 }
 
 /// A daemon with its own config, data dir and log file.

@@ -10,6 +10,7 @@
 //!   (attended transfer, INVITE with Replaces), playing and recording WAVs.
 //! * [`Sipp`]: runs sipp scenarios (canned ones in [`sipp::scenarios`]).
 //! * [`tone`]: writes test-tone WAVs and checks that a recording contains a tone.
+//! * [`speech`]: espeak-ng speech for test callers and for Whisper (one voice for all tests).
 //!
 //! Everything listens on `127.0.0.1` with ports picked per test by
 //! [`free_port`], so tests can run in parallel. Every process is started in its
@@ -27,6 +28,7 @@ mod process;
 pub mod sip;
 pub mod sipp;
 pub mod smtp;
+pub mod speech;
 pub mod tls;
 pub mod tone;
 mod workdir;
@@ -39,6 +41,7 @@ pub use ports::free_port;
 pub use sip::send_raw_udp;
 pub use sipp::{Sipp, SippOutcome};
 pub use smtp::SmtpServer;
+pub use speech::Speech;
 pub use tls::TestCertificates;
 pub use tone::{analyze, analyze_window, assert_contains_tone, tone_wav, ToneReport};
 

@@ -1,6 +1,7 @@
 //! Transcription with the real Whisper model (`../shared/models/ggml-tiny.en.bin` next to the
 //! repository, or `$FRONTDESK_WHISPER_MODEL`) on speech synthesised by espeak-ng.
 
+use frontdesk_testbed::Speech;
 use frontdesk_transcribe::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -29,29 +30,29 @@ fn transcriber() -> Arc<Transcriber> {
         .clone()
 }
 
-/// espeak-ng settings tiny.en understands reliably: American voice, 130 words a minute, 50 ms
-/// between words (with the default voice and speed it hears "back" as "Mac").
-const CLEARLY: &[&str] = &["-v", "en-us", "-s", "130", "-g", "5"];
-
-/// Speaks `text` clearly into a WAV file with espeak-ng (22050 Hz mono).
-fn speak(dir: &Path, name: &str, text: &str) -> PathBuf {
-    espeak(dir, name, text, CLEARLY)
+/// espeak-ng settings tiny.en understands reliably here: the testbed's voice a little faster
+/// (130 words a minute, 50 ms between words; with espeak's default voice and speed it hears
+/// "back" as "Mac"), at espeak-ng's own 22,050 Hz so that `load_wav_16k` resamples.
+fn clearly(text: &str) -> Speech {
+    Speech {
+        words_per_minute: 130,
+        word_gap: 5,
+        rate: None,
+        ..Speech::for_whisper(text)
+    }
 }
 
-/// Runs espeak-ng with `options`, writing `name` in `dir`.
-fn espeak(dir: &Path, name: &str, text: &str, options: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let status = std::process::Command::new("espeak-ng")
-        .args(options)
-        .arg("-w")
-        .arg(&path)
-        .arg(text)
-        .status()
-        .unwrap_or_else(|e| {
-            panic!("espeak-ng cannot be run ({e}): run scripts/install-deps (CI installs it)")
-        });
-    assert!(status.success(), "espeak-ng failed: {status}");
-    path
+/// Speaks `text` clearly into a WAV file `name` in `dir`.
+fn speak(dir: &Path, name: &str, text: &str) -> PathBuf {
+    write(dir, name, &clearly(text))
+}
+
+/// Writes `speech` to `name` in `dir`.
+fn write(dir: &Path, name: &str, speech: &Speech) -> PathBuf {
+    speech
+        .write(dir.join(name))
+        .unwrap_or_else(|e| panic!("cannot speak {name} ({e}); CI installs espeak-ng"))
+        .path
 }
 
 fn assert_words(text: &str, words: &[&str]) {
@@ -148,8 +149,15 @@ fn a_fixed_language_is_used_and_reported() {
 #[test]
 fn a_word_shorter_than_a_second_is_still_heard() {
     let dir = tempfile::tempdir().unwrap();
-    // The default speed: clearly spoken, "Hello" takes more than a second.
-    let wav = espeak(dir.path(), "short.wav", "Hello", &[]);
+    // espeak-ng's defaults (voice en, 175 words a minute, no gap): clearly spoken, "Hello"
+    // takes more than a second.
+    let defaults = Speech {
+        voice: "en".into(),
+        words_per_minute: 175,
+        word_gap: 0,
+        ..clearly("Hello")
+    };
+    let wav = write(dir.path(), "short.wav", &defaults);
     let audio = load_wav_16k(&wav).unwrap();
     assert!(audio.len() < 16_000, "espeak spoke {} samples", audio.len());
     let transcript = transcriber()

@@ -4,12 +4,13 @@
 #![allow(dead_code)]
 
 use frontdesk_store::{InboxQuery, Message, Store};
+use frontdesk_testbed::speech::{Repeat, Speech};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Writes `text` spoken by espeak-ng as mono 16-bit WAV at `rate`, after `before` and followed
-/// by `after` seconds of silence; returns the path and the length of the speech in seconds.
+/// Writes `text` spoken by espeak-ng (the testbed's voice) as mono 16-bit WAV at `rate`, after
+/// `before` and followed by `after` seconds of silence; returns the path and the length of the
+/// speech in seconds.
 pub fn speak(
     dir: &Path,
     name: &str,
@@ -18,48 +19,42 @@ pub fn speak(
     before: f64,
     after: f64,
 ) -> (PathBuf, f64) {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    let status = Command::new("espeak-ng")
-        // Slow, with gaps between words: Whisper tiny follows espeak's voice best so, also
-        // through G.711 and Opus.
-        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/install-deps");
-    assert!(status.success(), "espeak-ng failed");
-    let out = dir.join(format!("{name}.wav"));
-    let status = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&out)
-        .args(["pad", &before.to_string(), &after.to_string()])
-        .status()
-        .expect("sox is missing: run scripts/install-deps");
-    assert!(status.success(), "sox failed");
-    (out, wav_seconds(&raw))
+    let spoken = Speech {
+        rate: Some(rate),
+        before,
+        after,
+        ..Speech::caller(text)
+    }
+    .write(dir.join(format!("{name}.wav")))
+    .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"));
+    (spoken.path, spoken.utterance_secs)
 }
 
 /// `text` spoken over and over for `seconds`, after `before` seconds of silence: a caller who
 /// keeps talking. 8 kHz, the rate of the PCMU calls (baresip's resampler muffles speech).
 pub fn keeps_talking(dir: &Path, name: &str, text: &str, before: f64, seconds: f64) -> PathBuf {
-    let (once, speech) = speak(dir, &format!("{name}-once"), text, 8000, 0.0, 0.3);
-    let repeats = (seconds / (speech + 0.3)).ceil() as usize;
-    let out = dir.join(format!("{name}.wav"));
-    let status = Command::new("sox")
-        .arg(&once)
-        .arg(&out)
-        .args([
-            "pad",
-            &before.to_string(),
-            "0",
-            "repeat",
-            &repeats.to_string(),
-        ])
-        .status()
-        .expect("sox is missing: run scripts/install-deps");
-    assert!(status.success(), "sox failed");
-    out
+    const PAUSE: f64 = 0.3;
+    let once = Speech::caller(text);
+    // One utterance more than fit into `seconds`, each followed by the pause.
+    let utterance = Speech {
+        before: 0.0,
+        after: 0.0,
+        ..once.clone()
+    }
+    .write(dir.join(format!("{name}-once.wav")))
+    .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"))
+    .utterance_secs;
+    let repeats = (seconds / (utterance + PAUSE)).ceil() as u32 + 1;
+    Speech {
+        before,
+        after: PAUSE,
+        pause: PAUSE,
+        repeat: Repeat::Times(repeats),
+        ..once
+    }
+    .write(dir.join(format!("{name}.wav")))
+    .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"))
+    .path
 }
 
 /// `seconds` of digital silence as a mono 16-bit WAV at `rate`.

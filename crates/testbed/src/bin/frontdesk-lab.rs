@@ -18,14 +18,16 @@
 //! ```
 //!
 //! What a phone sends into its calls: `tone_hz` (a sine), `play_wav` (a WAV file; baresip
-//! wants 8/16/48 kHz 16-bit PCM) or `speak` (espeak-ng speech at 8 kHz, the codec's rate, after
-//! `speak_before` seconds of silence, default 5, and followed by `speak_after`, default 60 —
-//! for a voicemail that should hear a caller talk and then fall silent); nothing: silence.
+//! wants 8/16/48 kHz 16-bit PCM) or `speak` (espeak-ng speech at 8 kHz, the codec's rate, from
+//! [`Speech::caller`], after `speak_before` seconds of silence, default 5, and followed by
+//! `speak_after`, default 60 — for a voicemail that should hear a caller talk and then fall
+//! silent); nothing: silence.
 //!
 //! Errors answer `{"error":"…"}` and the lab goes on. Phones register at the lab's Kamailio
 //! (started first), except `"direct":true` ones, which only dial `sip:` URIs. Every process is stopped when stdin closes or the lab is killed
 //! (each runs in its own process group, killed on drop and by the parent's SIGTERM handler).
 
+use frontdesk_testbed::speech::{self, Speech};
 use frontdesk_testbed::{
     Baresip, BaresipOptions, Kamailio, KamailioOptions, Linphone, LinphoneEventKind,
     LinphoneOptions,
@@ -33,7 +35,6 @@ use frontdesk_testbed::{
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -114,36 +115,6 @@ fn seconds(request: &Value, key: &str, default: f64) -> Result<f64, String> {
     }
 }
 
-/// Writes `text` spoken by espeak-ng to `out` as 8 kHz mono 16-bit WAV between `before` and
-/// `after` seconds of silence. Slow, with gaps between words (`-s 120 -g 6`): Whisper's small
-/// models follow espeak's voice best so, also through G.711.
-fn speak(out: &Path, text: &str, before: f64, after: f64) -> Result<(), String> {
-    let raw = out.with_extension("raw.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "120", "-g", "6", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .map_err(|e| format!("cannot run espeak-ng (scripts/install-deps installs it): {e}"))?;
-    if !status.success() {
-        return Err(format!("espeak-ng failed ({status}) speaking {text:?}"));
-    }
-    let status = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "8000", "-c", "1", "-b", "16"])
-        .arg(out)
-        .args(["pad", &before.to_string(), &after.to_string()])
-        .status()
-        .map_err(|e| format!("cannot run sox (scripts/install-deps installs it): {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "sox failed ({status}) resampling {}",
-            raw.display()
-        ));
-    }
-    Ok(())
-}
-
 impl Lab {
     async fn handle(&mut self, request: &Value) -> Result<Value, String> {
         match text(request, "do")? {
@@ -201,10 +172,16 @@ impl Lab {
             let text = text
                 .as_str()
                 .ok_or_else(|| format!("\"speak\" must be a string: {request}"))?;
-            let before = seconds(request, "speak_before", 5.0)?;
-            let after = seconds(request, "speak_after", 60.0)?;
+            let before = seconds(request, "speak_before", speech::CALLER_LEAD)?;
+            let after = seconds(request, "speak_after", speech::CALLER_TAIL)?;
             let path = self.file(&format!("{name}.wav"))?;
-            speak(&path, text, before, after)?;
+            Speech {
+                before,
+                after,
+                ..Speech::caller(text)
+            }
+            .write(&path)
+            .map_err(|e| e.to_string())?;
             return Ok(Some(path));
         }
         let Some(hz) = number(request, "tone_hz") else {
