@@ -9,6 +9,7 @@ use frontdesk_api::{
     ApiError, Backend, CallAction, CallInfo, DialRequest, ExportedMessage, HistoryEntry,
     InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest, VoicemailMessage,
 };
+use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
 use std::path::{Path, PathBuf};
 use tauri::ipc::Response;
 use tauri::State;
@@ -125,6 +126,27 @@ pub async fn inbox_counts(
     mailbox: Option<String>,
 ) -> Reply<InboxCounts> {
     shell.engine.inbox_counts(utc_offset_minutes, mailbox).await
+}
+
+/// Contacts matching `filter`, by name.
+#[tauri::command]
+pub async fn contacts(shell: State<'_, Shell>, filter: ContactFilter) -> Reply<Vec<ContactEntry>> {
+    shell.engine.contacts(filter).await
+}
+
+/// Imports a CSV or vCard file (the bytes the page's file picker read, base64-encoded).
+#[tauri::command]
+pub async fn import_contacts(
+    shell: State<'_, Shell>,
+    request: ContactImportRequest,
+) -> Reply<ContactImportResult> {
+    shell.engine.import_contacts(request).await
+}
+
+/// Deletes a contact.
+#[tauri::command]
+pub async fn delete_contact(shell: State<'_, Shell>, id: i64) -> Reply<()> {
+    shell.engine.delete_contact(id).await
 }
 
 /// A message's recording as raw bytes (the page gets an `ArrayBuffer`, not JSON): `ogg` as

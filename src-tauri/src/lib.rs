@@ -70,6 +70,9 @@ pub fn run() -> ExitCode {
             commands::export_voicemail,
             commands::inbox_counts,
             commands::voicemail_audio,
+            commands::contacts,
+            commands::import_contacts,
+            commands::delete_contact,
         ])
         .setup(move |app| setup(app, link))
         .build(tauri::generate_context!());

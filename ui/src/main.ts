@@ -7,6 +7,7 @@ import { selectBackend } from "./api/select";
 import { Store } from "./store";
 import { mountAccounts } from "./views/accounts";
 import { mountCalls } from "./views/calls";
+import { mountContacts } from "./views/contacts";
 import { mountDialpad } from "./views/dialpad";
 import { mountHeader } from "./views/header";
 import { mountHistory } from "./views/history";
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   mountHistory(store);
   mountTabs(store);
   mountInbox(inbox, store);
+  mountContacts(backend, store, notify);
   await app.start();
   document.body.dataset.ready = "true";
 }

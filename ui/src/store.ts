@@ -2,8 +2,8 @@
 import type { CallInfo, HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status, VoicemailMessage } from "./api/backend";
 import type { NotifierPermission } from "./api/notifier";
 
-/** Which view shares the lower right panel: the call history or the voicemail inbox. */
-export type Tab = "history" | "inbox";
+/** Which view shares the lower right panel: the call history, the voicemail inbox or the contacts. */
+export type Tab = "history" | "inbox" | "contacts";
 
 export interface State {
   status: Status | null;

@@ -17,6 +17,7 @@ import type {
   TransferRequest,
   VoicemailMessage,
 } from "./generated";
+import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
 import type { Notifier } from "./notifier";
 
 export type * from "./generated";
@@ -62,6 +63,14 @@ export interface Backend {
   inboxCounts(mailbox: string | null): Promise<InboxCounts>;
   /** The recording's bytes, for an `<audio>` element through an object URL. */
   voicemailAudio(id: number, format: AudioFormat): Promise<Blob>;
+  // --- the contact book ---
+  /** Contacts matching `filter`, by name. */
+  contacts(filter: ContactFilter): Promise<ContactEntry[]>;
+  /** Imports a CSV or vCard file; answers the counts and the problems per line. */
+  importContacts(request: ContactImportRequest): Promise<ContactImportResult>;
+  /** Deletes a contact. */
+  deleteContact(id: number): Promise<void>;
+
   /** Desktop notifications the way this shell shows them. */
   readonly notifier: Notifier;
 

@@ -583,6 +583,167 @@ audio: string,
 transcript: string, };
 
 /**
+ * One number of a contact.
+ */
+export type ContactNumber = { 
+/**
+ * `phone`, `mobile`, `work`, `home` or `fax`.
+ */
+kind: string, 
+/**
+ * What callers are matched on: E.164 (`+49301234567`), or an extension's digits (`203`).
+ */
+e164: string, 
+/**
+ * As written in the imported file.
+ */
+raw: string, };
+
+/**
+ * A contact (`ctl contacts`, `GET /api/v1/contacts`).
+ */
+export type ContactEntry = { 
+/**
+ * Row id, for `ctl contacts delete ID` and the inbox's `contact_id`.
+ */
+id: number, 
+/**
+ * The name to show.
+ */
+name: string, 
+/**
+ * Company or organisation.
+ */
+company: string | null, 
+/**
+ * Numbers callers are recognised by, in the file's order.
+ */
+numbers: Array<ContactNumber>, 
+/**
+ * Street and house number.
+ */
+street: string | null, 
+/**
+ * Postal code.
+ */
+postcode: string | null, 
+/**
+ * City.
+ */
+city: string | null, 
+/**
+ * E-mail address.
+ */
+email: string | null, 
+/**
+ * The file it was last imported from (its name), or `upload`.
+ */
+source: string, 
+/**
+ * When it was first imported.
+ */
+created_at: number, 
+/**
+ * When an import last changed it.
+ */
+updated_at: number, };
+
+/**
+ * Which contacts to list, by name. In a URL it is the query string:
+ * `/api/v1/contacts?search=schmidt`.
+ */
+export type ContactFilter = { 
+/**
+ * Words that must each occur in the name, company, address, e-mail or a number (case is
+ * ignored); digits also find numbers written with separators. Any text is safe.
+ */
+search?: string, 
+/**
+ * At most this many; all when unset.
+ */
+limit?: number, 
+/**
+ * Skip this many first, for paging.
+ */
+offset?: number, };
+
+/**
+ * The formats contacts are imported from.
+ */
+export type ContactFormat = "csv" | "vcard";
+
+/**
+ * What `POST /api/v1/contacts/import` asks for: the file's bytes (what a front end's file
+ * picker read), or a path on the machine running Frontdesk. Exactly one of the two.
+ */
+export type ContactImportRequest = { 
+/**
+ * The file's bytes in standard base64: bytes, not text, because contact files come in
+ * UTF-8, UTF-16 and Windows-1252 and the importer tells them apart.
+ */
+content_base64?: string, 
+/**
+ * An absolute path the engine reads the file from.
+ */
+path?: string, 
+/**
+ * CSV or vCard; told from the content when unset (vCards start with `BEGIN:VCARD`).
+ */
+format?: ContactFormat, 
+/**
+ * The file's name, kept as the contacts' source and used in messages (for content).
+ */
+name?: string, };
+
+/**
+ * Something wrong in one place of an imported file: a row or card that was skipped, or a
+ * part of it that was left out.
+ */
+export type ImportProblem = { 
+/**
+ * 1-based line in the file (for a CSV row or a vCard card, the line it starts on).
+ */
+line: number, 
+/**
+ * What is wrong and how to fix it.
+ */
+message: string, };
+
+/**
+ * What an import did. Rows with problems are skipped and reported; every other row is
+ * imported.
+ */
+export type ContactImportResult = { 
+/**
+ * The file's name (or `upload`), as the contacts' source.
+ */
+source: string, 
+/**
+ * CSV or vCard, as read.
+ */
+format: ContactFormat, 
+/**
+ * New contacts.
+ */
+added: number, 
+/**
+ * Contacts already there (same name and company) that the file changed.
+ */
+updated: number, 
+/**
+ * Contacts already there exactly as in the file.
+ */
+unchanged: number, 
+/**
+ * Rows or cards that were not imported (see `problems`).
+ */
+skipped: number, 
+/**
+ * Per line: what was wrong, what was done, how to fix it; file order.
+ */
+problems: Array<ImportProblem>, };
+
+/**
  * Something that happened in the engine, pushed to `ctl events` and the UI.
  */
 export type Event = { "type": "account", 

@@ -16,6 +16,7 @@ import type {
   TransferRequest,
   VoicemailMessage,
 } from "./generated";
+import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
 import { WebNotifier, type Notifier } from "./notifier";
 
 /** Reconnect delays for the event socket: quick at first, then every few seconds. */
@@ -90,6 +91,16 @@ export class HttpBackend implements Backend {
     const response = await this.send("GET", path);
     if (response.ok) return response.blob();
     throw await failure(response, "GET", path);
+  }
+
+  contacts(filter: ContactFilter): Promise<ContactEntry[]> {
+    return this.request("GET", `contacts${query(filter)}`);
+  }
+  importContacts(request: ContactImportRequest): Promise<ContactImportResult> {
+    return this.request("POST", "contacts/import", request);
+  }
+  async deleteContact(id: number): Promise<void> {
+    await this.request("DELETE", `contacts/${id}`);
   }
 
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {

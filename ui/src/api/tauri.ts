@@ -20,6 +20,7 @@ import type {
   TransferRequest,
   VoicemailMessage,
 } from "./generated";
+import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
 import type { Notification, Notifier, NotifierPermission } from "./notifier";
 
 export const EVENT_NAME = "frontdesk://event";
@@ -81,6 +82,16 @@ export class TauriBackend implements Backend {
   async voicemailAudio(id: number, format: AudioFormat): Promise<Blob> {
     const bytes = await call<ArrayBuffer>("voicemail_audio", { id, format });
     return new Blob([bytes], { type: format === "wav" ? "audio/wav" : "audio/ogg" });
+  }
+
+  contacts(filter: ContactFilter): Promise<ContactEntry[]> {
+    return call("contacts", { filter });
+  }
+  importContacts(request: ContactImportRequest): Promise<ContactImportResult> {
+    return call("import_contacts", { request });
+  }
+  deleteContact(id: number): Promise<void> {
+    return call("delete_contact", { id });
   }
 
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {

@@ -1,4 +1,5 @@
-// The tabs of the lower right panel: #tab-history and #tab-inbox (aria-selected), the unread
+// The tabs of the lower right panel: #tab-history, #tab-inbox and #tab-contacts
+// (aria-selected, each showing the pane its aria-controls names), the unread
 // badge #inbox-badge on the voicemail tab, and #inbox-counts, the dashboard numbers for the
 // last 7 days, 30 days and 12 months ([data-period] each, with a small bar chart of the 30 days).
 import type { InboxCounts, PeriodCount } from "../api/backend";
@@ -6,19 +7,22 @@ import { byId, h } from "../dom";
 import type { Store, Tab } from "../store";
 
 export function mountTabs(store: Store): void {
-  const tabs = [byId<HTMLButtonElement>("tab-history"), byId<HTMLButtonElement>("tab-inbox")];
-  const panes: Record<Tab, HTMLElement> = { history: byId("history-pane"), inbox: byId("inbox-pane") };
+  const tabs = (["history", "inbox", "contacts"] as const).map((name) => byId<HTMLButtonElement>(`tab-${name}`));
+  const panes = new Map(
+    tabs.map((tab): [string, HTMLElement] => [tab.dataset.tab ?? "", byId(tab.getAttribute("aria-controls") ?? "")]),
+  );
   const badge = byId("inbox-badge");
   const counts = byId("inbox-counts");
 
   for (const tab of tabs) {
     tab.addEventListener("click", () => store.update({ tab: tab.dataset.tab as Tab }));
-    // Arrow keys move between tabs, as in every tab list.
+    // Arrow keys move between tabs, as in every tab list (round at the ends).
     tab.addEventListener("keydown", (event) => {
       if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-      const other = tabs.find((t) => t !== tab);
-      other?.focus();
-      other?.click();
+      const step = event.key === "ArrowRight" ? 1 : -1;
+      const other = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+      other.focus();
+      other.click();
       event.preventDefault();
     });
   }
@@ -29,7 +33,7 @@ export function mountTabs(store: Store): void {
       tab.setAttribute("aria-selected", String(selected));
       tab.tabIndex = selected ? 0 : -1;
     }
-    for (const [name, pane] of Object.entries(panes)) pane.hidden = name !== state.tab;
+    for (const [name, pane] of panes) pane.hidden = name !== state.tab;
     counts.hidden = state.tab !== "inbox" || !state.inboxCounts;
 
     const unread = state.inboxCounts?.unread_messages ?? 0;
