@@ -1,18 +1,17 @@
 //! The voicemail inbox behind the [`frontdesk_api::Backend`] methods: the store's rows in the
-//! API's shape (numbers as people read them, previews), reading, marking, deleting (row, then
-//! recording) and exporting (WAV and a text file).
+//! API's shape (the store's `From` impls, plus numbers as people read them and whether the
+//! recording is still on disk), reading, marking, deleting (row, then recording) and exporting
+//! (WAV and a text file).
 //!
 //! The voicemail code calls [`announce`] whenever it files or changes a message, so every
 //! front end sees the inbox change as an [`Event::Voicemail`].
 
 use crate::Engine;
 use frontdesk_api::{
-    ApiError, EmailState, Event, ExportedMessage, InboxCounts, InboxEntry, InboxFilter, InboxKind,
-    PeriodCount, TranscriptionState, VoicemailMessage, DEFAULT_INBOX_LIMIT, MAX_INBOX_LIMIT,
+    ApiError, Event, ExportedMessage, InboxCounts, InboxEntry, InboxFilter, VoicemailMessage,
 };
 use frontdesk_store::{
-    self as store, CountsQuery, InboxQuery, Message, MessageId, MessageSummary, Store, StoreError,
-    Timestamp,
+    CountsQuery, InboxQuery, Message, MessageId, MessageSummary, Store, StoreError, Timestamp,
 };
 use std::path::{Path, PathBuf};
 
@@ -43,23 +42,8 @@ pub(crate) async fn list(
     engine: &Engine,
     filter: InboxFilter,
 ) -> Result<Vec<InboxEntry>, ApiError> {
-    // An empty field (`?category=` from a form) means "any", not "the empty name".
-    let given = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
-    let query = InboxQuery {
-        search: given(filter.search),
-        received_from: filter.from.map(Timestamp::from_millis),
-        received_before: filter.before.map(Timestamp::from_millis),
-        mailbox: given(filter.mailbox),
-        category: given(filter.category),
-        contact_id: filter.contact_id,
-        read: filter.read,
-        kind: filter.kind.map(store_kind),
-        limit: filter
-            .limit
-            .unwrap_or(DEFAULT_INBOX_LIMIT)
-            .min(MAX_INBOX_LIMIT),
-        offset: filter.offset.unwrap_or(0),
-    };
+    // Empty text filters mean "any"; the limit is defaulted and capped (see the From impl).
+    let query = InboxQuery::from(filter);
     let rows = with_store(engine, move |s| s.inbox(&query)).await?;
     Ok(rows
         .into_iter()
@@ -81,31 +65,11 @@ pub(crate) async fn message(engine: &Engine, id: i64) -> Result<VoicemailMessage
     })
     .await?
     .ok_or_else(|| not_found(id))?;
+    let caller_display = engine.display_number(message.account.as_deref(), &message.caller_number);
     Ok(VoicemailMessage {
-        id: message.id.0,
-        kind: api_kind(message.kind),
-        caller_display: engine.display_number(message.account.as_deref(), &message.caller_number),
-        mailbox: message.mailbox,
-        account: message.account,
-        caller_number: message.caller_number,
-        caller_e164: message.caller_e164,
-        caller_name: message.caller_name,
-        contact_id: message.contact.as_ref().map(|c| c.id),
-        contact_name: message.contact.as_ref().map(|c| c.name.clone()),
-        contact_confidence: message.contact.as_ref().map(|c| c.confidence),
-        received_at: message.received_at.as_millis(),
-        duration_ms: message.duration_ms,
-        category: message.category,
-        read: message.read,
+        caller_display,
         has_audio: audio_on_disk,
-        transcript: message.transcript,
-        language: message.language,
-        transcription_state: api_transcription(message.transcription_state),
-        transcription_error: message.transcription_error,
-        email_state: api_email(message.email_state),
-        email_error: message.email_error,
-        email_sent_at: message.email_sent_at.map(Timestamp::as_millis),
-        sip_call_id: message.sip_call_id,
+        ..message.into()
     })
 }
 
@@ -229,23 +193,7 @@ pub(crate) async fn counts(
         utc_offset_minutes,
         mailbox,
     };
-    let counts = with_store(engine, move |s| s.counts(&query)).await?;
-    let periods = |list: Vec<store::PeriodCount>| -> Vec<PeriodCount> {
-        list.into_iter()
-            .map(|p| PeriodCount {
-                period: p.period,
-                start: p.start.as_millis(),
-                messages: p.messages,
-                attempts: p.attempts,
-            })
-            .collect()
-    };
-    Ok(InboxCounts {
-        last_7_days: periods(counts.last_7_days),
-        last_30_days: periods(counts.last_30_days),
-        last_12_months: periods(counts.last_12_months),
-        unread_messages: counts.unread_messages,
-    })
+    Ok(with_store(engine, move |s| s.counts(&query)).await?.into())
 }
 
 /// The answer for an id the inbox does not have.
@@ -278,84 +226,25 @@ fn api_error(error: StoreError) -> ApiError {
     }
 }
 
+/// A list row, its number as people read it by the mailbox's dial plan (list rows carry no
+/// account; the mailbox is the account's name unless in mailbox mode).
 fn entry_from_summary(engine: &Engine, row: MessageSummary) -> InboxEntry {
+    let caller_display = engine.display_number(Some(&row.mailbox), &row.caller_number);
     InboxEntry {
-        id: row.id.0,
-        kind: api_kind(row.kind),
-        // List rows carry no account; the mailbox is the account's name unless in mailbox mode.
-        caller_display: engine.display_number(Some(&row.mailbox), &row.caller_number),
-        mailbox: row.mailbox,
-        caller_number: row.caller_number,
-        caller_name: row.caller_name,
-        contact_id: row.contact.as_ref().map(|c| c.id),
-        contact_name: row.contact.as_ref().map(|c| c.name.clone()),
-        contact_confidence: row.contact.as_ref().map(|c| c.confidence),
-        received_at: row.received_at.as_millis(),
-        duration_ms: row.duration_ms,
-        category: row.category,
-        read: row.read,
-        has_audio: row.has_audio,
-        transcription_state: api_transcription(row.transcription_state),
-        preview: row.preview.as_deref().map(frontdesk_api::preview),
-        email_state: api_email(row.email_state),
+        caller_display,
+        ..row.into()
     }
 }
 
+/// A message as a list row, its number as people read it by its account's dial plan.
 fn entry_from_message(engine: &Engine, message: Message) -> InboxEntry {
+    let caller_display = engine.display_number(
+        message.account.as_deref().or(Some(&message.mailbox)),
+        &message.caller_number,
+    );
     InboxEntry {
-        id: message.id.0,
-        kind: api_kind(message.kind),
-        caller_display: engine.display_number(
-            message.account.as_deref().or(Some(&message.mailbox)),
-            &message.caller_number,
-        ),
-        mailbox: message.mailbox,
-        caller_number: message.caller_number,
-        caller_name: message.caller_name,
-        contact_id: message.contact.as_ref().map(|c| c.id),
-        contact_name: message.contact.as_ref().map(|c| c.name.clone()),
-        contact_confidence: message.contact.as_ref().map(|c| c.confidence),
-        received_at: message.received_at.as_millis(),
-        duration_ms: message.duration_ms,
-        category: message.category,
-        read: message.read,
-        has_audio: message.audio_path.is_some(),
-        transcription_state: api_transcription(message.transcription_state),
-        preview: message.transcript.as_deref().map(frontdesk_api::preview),
-        email_state: api_email(message.email_state),
-    }
-}
-
-fn api_kind(kind: store::MessageKind) -> InboxKind {
-    match kind {
-        store::MessageKind::Message => InboxKind::Message,
-        store::MessageKind::Attempt => InboxKind::Attempt,
-    }
-}
-
-fn store_kind(kind: InboxKind) -> store::MessageKind {
-    match kind {
-        InboxKind::Message => store::MessageKind::Message,
-        InboxKind::Attempt => store::MessageKind::Attempt,
-    }
-}
-
-fn api_transcription(state: store::TranscriptionState) -> TranscriptionState {
-    match state {
-        store::TranscriptionState::Pending => TranscriptionState::Pending,
-        store::TranscriptionState::Done => TranscriptionState::Done,
-        store::TranscriptionState::Failed => TranscriptionState::Failed,
-        store::TranscriptionState::None => TranscriptionState::None,
-    }
-}
-
-fn api_email(state: store::EmailState) -> EmailState {
-    match state {
-        store::EmailState::None => EmailState::None,
-        store::EmailState::Queued => EmailState::Queued,
-        store::EmailState::Sending => EmailState::Sending,
-        store::EmailState::Sent => EmailState::Sent,
-        store::EmailState::Failed => EmailState::Failed,
+        caller_display,
+        ..message.into()
     }
 }
 
@@ -441,6 +330,7 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frontdesk_api::{EmailState, InboxKind, TranscriptionState};
 
     fn message() -> VoicemailMessage {
         VoicemailMessage {

@@ -59,6 +59,8 @@
 //! # Ok::<(), frontdesk_store::StoreError>(())
 //! ```
 
+#[cfg(feature = "api")]
+mod api;
 mod calls;
 pub mod contacts;
 pub mod email_outbox;
