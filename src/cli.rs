@@ -1,7 +1,7 @@
 //! The command line as clap sees it. This is the stable contract documented in the README:
 //! renaming a verb or flag here breaks users' scripts.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -159,10 +159,25 @@ pub enum Verb {
     /// The contact book callers are recognised by: list (with --search), or import a CSV or
     /// vCard file, or delete a contact.
     Contacts(ContactsArgs),
+    /// Show do-not-disturb, or switch it: `on` sends every call to the voicemail at once.
+    /// The switch is kept across restarts and wins over `[voicemail] do_not_disturb`.
+    Dnd {
+        /// `on` or `off`; without it, the current state is printed.
+        state: Option<OnOff>,
+    },
     /// Print events as JSON lines until interrupted.
     Events,
     /// Print the web UI's address with its token (the daemon serves it with `--ui DIR`).
     UiUrl,
+}
+
+/// A switch's position on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Switch it on.
+    On,
+    /// Switch it off.
+    Off,
 }
 
 /// How many inbox entries `ctl inbox` lists without `--limit`.

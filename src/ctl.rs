@@ -1,6 +1,6 @@
 //! `frontdesk ctl`: one request to the running daemon, printed as text or JSON.
 
-use crate::cli::{CtlArgs, InboxAction, InboxArgs, InboxListArgs, Verb};
+use crate::cli::{CtlArgs, InboxAction, InboxArgs, InboxListArgs, OnOff, Verb};
 use crate::failure::Failure;
 use crate::{human, settings};
 use frontdesk_api::{ApiError, CallAction, DialRequest, InboxFilter, InboxKind, TransferRequest};
@@ -77,6 +77,13 @@ pub async fn run(args: CtlArgs) -> Result<(), Failure> {
         Verb::Blf => out.show(client.lamps().await, |l| human::lamps(l)),
         Verb::History { limit } => out.show(client.history(limit).await, |h| human::history(h)),
         Verb::Inbox(inbox) => run_inbox(&client, &out, inbox).await,
+        Verb::Dnd { state } => {
+            let result = match state {
+                None => client.do_not_disturb().await,
+                Some(state) => client.set_do_not_disturb(state == OnOff::On).await,
+            };
+            out.show(result, human::do_not_disturb)
+        }
         Verb::Contacts(contacts) => crate::contacts::run(&client, &out, contacts).await,
         Verb::Events => events(&client).await,
         Verb::UiUrl => {

@@ -2,9 +2,9 @@
 //! people. Scripts should use `--json`; this format may change.
 
 use frontdesk_api::{
-    AccountStatus, CallDirection, CallInfo, CallState, EmailState, ExportedMessage, HistoryEntry,
-    InboxCounts, InboxEntry, InboxKind, Lamp, LampState, PeriodCount, RegistrationState, Status,
-    TranscriptionState, UnixMillis, VoicemailMessage,
+    AccountStatus, CallDirection, CallInfo, CallState, DoNotDisturb, EmailState, ExportedMessage,
+    HistoryEntry, InboxCounts, InboxEntry, InboxKind, Lamp, LampState, PeriodCount,
+    RegistrationState, Status, TranscriptionState, UnixMillis, VoicemailMessage,
 };
 
 /// How many characters of a transcript the inbox table shows.
@@ -24,7 +24,12 @@ pub fn status(status: &Status) -> String {
     } else {
         format!("listening on {}", status.listening.join(", "))
     };
-    let mut out = format!("Frontdesk {}: {listening}; {calls}\n", status.version);
+    let dnd = if status.do_not_disturb {
+        "; do-not-disturb on"
+    } else {
+        ""
+    };
+    let mut out = format!("Frontdesk {}: {listening}; {calls}{dnd}\n", status.version);
     if status.accounts.is_empty() {
         out.push_str("no accounts configured\n");
     } else {
@@ -35,6 +40,15 @@ pub fn status(status: &Status) -> String {
         ));
     }
     out
+}
+
+/// `ctl dnd`: the switch's state and what it means.
+pub fn do_not_disturb(dnd: &DoNotDisturb) -> String {
+    if dnd.on {
+        "do-not-disturb is on: the voicemail takes every call at once\n".to_owned()
+    } else {
+        "do-not-disturb is off: calls ring\n".to_owned()
+    }
 }
 
 fn account_row(account: &AccountStatus) -> Vec<String> {

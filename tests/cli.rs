@@ -316,6 +316,7 @@ impl Backend for Scripted {
                 since: 0,
             }],
             active_calls: 1,
+            do_not_disturb: false,
         })
     }
     async fn dial(&self, request: DialRequest) -> Result<CallInfo, ApiError> {

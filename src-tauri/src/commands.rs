@@ -6,8 +6,9 @@
 
 use crate::Shell;
 use frontdesk_api::{
-    ApiError, Backend, CallAction, CallInfo, DialRequest, ExportedMessage, HistoryEntry,
-    InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest, VoicemailMessage,
+    ApiError, Backend, CallAction, CallInfo, DialRequest, DoNotDisturb, ExportedMessage,
+    HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest,
+    VoicemailMessage,
 };
 use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,18 @@ pub async fn calls(shell: State<'_, Shell>) -> Reply<Vec<CallInfo>> {
 #[tauri::command]
 pub async fn history(shell: State<'_, Shell>, limit: usize) -> Reply<Vec<HistoryEntry>> {
     shell.engine.history(limit).await
+}
+
+/// Whether do-not-disturb is on.
+#[tauri::command]
+pub async fn do_not_disturb(shell: State<'_, Shell>) -> Reply<DoNotDisturb> {
+    shell.engine.do_not_disturb().await
+}
+
+/// Switches do-not-disturb on or off (kept across restarts).
+#[tauri::command]
+pub async fn set_do_not_disturb(shell: State<'_, Shell>, on: bool) -> Reply<DoNotDisturb> {
+    shell.engine.set_do_not_disturb(on).await
 }
 
 /// Inbox entries matching `filter`, newest first.

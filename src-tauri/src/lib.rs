@@ -63,6 +63,8 @@ pub fn run() -> ExitCode {
             commands::calls,
             commands::lamps,
             commands::history,
+            commands::do_not_disturb,
+            commands::set_do_not_disturb,
             commands::inbox,
             commands::voicemail,
             commands::mark_read,

@@ -61,6 +61,10 @@ export class App {
   async keys(keys: string, call: string): Promise<boolean> {
     return this.run(() => this.backend.keys(keys, call));
   }
+  /** Switches do-not-disturb; the header shows the engine's answer (and later events). */
+  async setDoNotDisturb(on: boolean): Promise<boolean> {
+    return this.run(async () => this.applyDoNotDisturb((await this.backend.setDoNotDisturb(on)).on));
+  }
 
   /** Runs one action; a failure shows its ApiError message and answers false. */
   private async run(action: () => Promise<unknown>): Promise<boolean> {
@@ -99,6 +103,9 @@ export class App {
       case "notice":
         this.notify(event.message);
         break;
+      case "do_not_disturb":
+        this.applyDoNotDisturb(event.on);
+        break;
       case "voicemail":
       case "voicemail_deleted":
         this.inbox.onEvent(event);
@@ -133,6 +140,13 @@ export class App {
       : [...others, call];
     this.store.update({ calls });
     this.scheduleRefresh(call.state === "ended");
+  }
+
+  /** Do-not-disturb as the engine reported it (switched here, from the CLI or another page). */
+  private applyDoNotDisturb(on: boolean): void {
+    this.eventSeq++;
+    const status = this.store.state.status;
+    if (status && status.do_not_disturb !== on) this.store.update({ status: { ...status, do_not_disturb: on } });
   }
 
   private remember(endedId: string): void {

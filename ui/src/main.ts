@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const store = new Store();
   const inbox = new Inbox(backend, store, notify);
   const app = new App(backend, store, notify, inbox);
-  mountHeader(store, backend.label);
+  mountHeader(app, store, backend.label);
   mountAccounts(store);
   mountDialpad(app, store);
   mountIncoming(app, store);

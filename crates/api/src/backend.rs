@@ -175,6 +175,22 @@ pub trait Backend: Send + Sync + 'static {
 
 fn no_contacts() -> ApiError {
     ApiError::unavailable("this Frontdesk has no contact book")
+
+    /// Whether do-not-disturb is on: the voicemail takes every call at once.
+    async fn do_not_disturb(&self) -> Result<DoNotDisturb, ApiError> {
+        Err(no_voicemail())
+    }
+    /// Switches do-not-disturb on or off (kept across restarts), tells every front end with
+    /// [`Event::DoNotDisturb`] when it changed, and answers the state after the switch;
+    /// `conflict` when the voicemail is off.
+    async fn set_do_not_disturb(&self, on: bool) -> Result<DoNotDisturb, ApiError> {
+        let _ = on;
+        Err(no_voicemail())
+    }
+}
+
+fn no_voicemail() -> ApiError {
+    ApiError::unavailable("this Frontdesk has no voicemail")
 }
 
 fn no_inbox() -> ApiError {
@@ -195,6 +211,16 @@ mod tests {
         assert_eq!(json, r#"{"type":"dtmf","call_id":"c1","digit":"5"}"#);
         let back: Event = serde_json::from_str(&json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn do_not_disturb_is_an_object_and_an_event() {
+        let json = serde_json::to_string(&Event::DoNotDisturb { on: true }).unwrap();
+        assert_eq!(json, r#"{"type":"do_not_disturb","on":true}"#);
+        let switch: DoNotDisturb = serde_json::from_str(r#"{"on":false}"#).unwrap();
+        assert_eq!(switch, DoNotDisturb { on: false });
+        let typo = serde_json::from_str::<DoNotDisturb>(r#"{"of":true}"#).unwrap_err();
+        assert!(typo.to_string().contains("of"), "{typo}");
     }
 
     #[test]

@@ -17,6 +17,21 @@ pub struct Status {
     pub accounts: Vec<AccountStatus>,
     /// Number of calls that have not ended.
     pub active_calls: usize,
+    /// Do not disturb: the voicemail takes every call at once (see [`DoNotDisturb`]).
+    pub do_not_disturb: bool,
+}
+
+/// The do-not-disturb switch, as `GET /api/v1/dnd` answers and `PUT /api/v1/dnd` takes it.
+///
+/// On, the voicemail takes every incoming call at once (and any call ringing when it is
+/// switched on). It is kept across restarts; `[voicemail] do_not_disturb` in the config file is
+/// only the state before the user first switches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct DoNotDisturb {
+    /// Whether do-not-disturb is on.
+    pub on: bool,
 }
 
 /// How far an account's registration has come.
@@ -302,6 +317,11 @@ pub enum Event {
     VoicemailDeleted {
         /// Its former id.
         id: i64,
+    },
+    /// Do-not-disturb was switched on or off (from any front end).
+    DoNotDisturb {
+        /// Whether it is on now.
+        on: bool,
     },
     /// Something the user should see that belongs to no call or account,
     /// e.g. an audio device fell back to the default.

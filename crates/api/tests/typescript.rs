@@ -33,6 +33,7 @@ fn render() -> String {
     let cfg = Config::new().with_large_int("number");
     let decls = [
         decl::<Status>(&cfg),
+        decl::<DoNotDisturb>(&cfg),
         decl::<RegistrationState>(&cfg),
         decl::<AccountStatus>(&cfg),
         decl::<CallDirection>(&cfg),

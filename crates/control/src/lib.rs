@@ -38,6 +38,8 @@
 //! | `POST /api/v1/answer`, `/hangup`, `/keys` | as above | as above, for the obvious call |
 //! | `GET /api/v1/blf` | | `[Lamp]`, the busy-lamp panel in configuration order |
 //! | `GET /api/v1/history?limit=N` | | `[HistoryEntry]`, newest first, N defaults to 20 |
+//! | `GET /api/v1/dnd` | | `DoNotDisturb` (`{"on":false}`) |
+//! | `PUT /api/v1/dnd` | `DoNotDisturb` (`{"on":true}`) | `DoNotDisturb` after the switch; 409 when the voicemail is off |
 //! | `GET /api/v1/inbox?search=&category=&mailbox=&contact_id=&read=&kind=&from=&before=&limit=&offset=` | | `[InboxEntry]`, newest first; the query is an `InboxFilter` |
 //! | `GET /api/v1/inbox/counts?utc_offset=MIN&mailbox=M` | | `InboxCounts`, days cut at local midnight |
 //! | `GET /api/v1/inbox/{id}` | | `VoicemailMessage` |

@@ -16,6 +16,7 @@ use tokio::sync::broadcast;
 struct Fake {
     seen: Mutex<Vec<String>>,
     events: broadcast::Sender<Event>,
+    dnd: Mutex<bool>,
 }
 
 impl Fake {
@@ -23,6 +24,7 @@ impl Fake {
         Arc::new(Self {
             seen: Mutex::new(Vec::new()),
             events: broadcast::channel(16).0,
+            dnd: Mutex::new(false),
         })
     }
     fn record(&self, entry: String) {
@@ -83,6 +85,7 @@ impl Backend for Fake {
                 since: 5,
             }],
             active_calls: 1,
+            do_not_disturb: *self.dnd.lock().unwrap(),
         })
     }
     async fn dial(&self, request: DialRequest) -> Result<CallInfo, ApiError> {
@@ -167,6 +170,17 @@ impl Backend for Fake {
     }
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
+    }
+    async fn do_not_disturb(&self) -> Result<DoNotDisturb, ApiError> {
+        self.record("dnd".into());
+        Ok(DoNotDisturb {
+            on: *self.dnd.lock().unwrap(),
+        })
+    }
+    async fn set_do_not_disturb(&self, on: bool) -> Result<DoNotDisturb, ApiError> {
+        self.record(format!("set_dnd:{on}"));
+        *self.dnd.lock().unwrap() = on;
+        Ok(DoNotDisturb { on })
     }
 }
 
@@ -430,6 +444,51 @@ async fn errors_keep_their_kind_and_status() {
             .unwrap_or_else(|e| panic!("{request} answered a non-ApiError body {body:?}: {e}"));
         assert!(!error.message.is_empty());
     }
+}
+
+#[tokio::test]
+async fn do_not_disturb_is_read_and_switched() {
+    let h = Harness::start().await;
+    let c = &h.client;
+    assert_eq!(
+        c.do_not_disturb().await.unwrap(),
+        DoNotDisturb { on: false }
+    );
+    assert_eq!(
+        c.set_do_not_disturb(true).await.unwrap(),
+        DoNotDisturb { on: true }
+    );
+    assert!(c.status().await.unwrap().do_not_disturb);
+    assert_eq!(c.do_not_disturb().await.unwrap(), DoNotDisturb { on: true });
+    assert_eq!(
+        c.set_do_not_disturb(false).await.unwrap(),
+        DoNotDisturb { on: false }
+    );
+    assert_eq!(
+        h.fake.seen(),
+        vec!["dnd", "set_dnd:true", "status", "dnd", "set_dnd:false"]
+    );
+
+    let auth = h.bearer();
+    let json = "Content-Type: application/json";
+    let (status, body) = h.raw("GET /api/v1/dnd", &[&auth], "").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"on":false}"#));
+    for (request, body, expected) in [
+        ("PUT /api/v1/dnd", r#"{"on":"yes"}"#, 400),
+        ("PUT /api/v1/dnd", r#"{"of":true}"#, 400),
+        ("PUT /api/v1/dnd", "", 400),
+        ("POST /api/v1/dnd", r#"{"on":true}"#, 405),
+    ] {
+        let (status, body) = h.raw(request, &[&auth, json], body).await;
+        assert_eq!(status, expected, "{request}: {body}");
+        let error: ApiError = serde_json::from_str(&body).unwrap();
+        assert!(!error.message.is_empty());
+    }
+    assert_eq!(
+        h.fake.seen().len(),
+        6,
+        "refused bodies never reach the backend"
+    );
 }
 
 fn notice(text: &str) -> Event {

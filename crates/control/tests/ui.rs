@@ -20,6 +20,7 @@ impl Backend for StatusOnly {
             listening: vec!["udp:127.0.0.1:5060".into()],
             accounts: vec![],
             active_calls: 0,
+            do_not_disturb: false,
         })
     }
     async fn dial(&self, _: DialRequest) -> Result<CallInfo, ApiError> {

@@ -92,6 +92,7 @@ impl Backend for Engine {
             listening: self.stack.listening(),
             accounts: self.accounts.all().iter().map(|a| a.status()).collect(),
             active_calls: self.calls.len(),
+            do_not_disturb: self.dnd.is_on(),
         })
     }
 
@@ -269,6 +270,16 @@ impl Backend for Engine {
         mailbox: Option<String>,
     ) -> Result<InboxCounts, ApiError> {
         crate::inbox::counts(self, utc_offset_minutes, mailbox).await
+    }
+
+    async fn do_not_disturb(&self) -> Result<DoNotDisturb, ApiError> {
+        Ok(DoNotDisturb {
+            on: self.dnd.is_on(),
+        })
+    }
+
+    async fn set_do_not_disturb(&self, on: bool) -> Result<DoNotDisturb, ApiError> {
+        self.switch_do_not_disturb(on).await
     }
 
     async fn contacts(&self, filter: ContactFilter) -> Result<Vec<ContactEntry>, ApiError> {

@@ -8,6 +8,7 @@ mod calls;
 mod contacts;
 mod desk;
 mod dial;
+mod dnd;
 mod history;
 mod inbox;
 mod incoming;
@@ -54,6 +55,8 @@ pub struct Engine {
     desk: desk::Desk,
     panel: panel::Panel,
     voicemail: voicemail::Voicemail,
+    /// Do-not-disturb as switched at run time.
+    dnd: dnd::DndSwitch,
     clock: Arc<dyn LocalClock>,
 }
 
@@ -100,6 +103,7 @@ impl Engine {
             },
         })
         .await?;
+        let dnd = dnd::DndSwitch::load(&history, config.voicemail.do_not_disturb).await;
         let (events, _) = broadcast::channel(1024);
         let accounts = Accounts::from_config(&config)?;
         let engine = Arc::new_cyclic(|me| Engine {
@@ -113,6 +117,7 @@ impl Engine {
             events,
             hold_music: Engine::load_hold_music(config.audio.hold_music.as_deref()),
             voicemail: voicemail::Voicemail::load(&config),
+            dnd,
             config,
             clock,
         });

@@ -70,6 +70,7 @@ pub mod inbox;
 pub mod inbox_counts;
 pub mod inbox_query;
 pub mod migrations;
+pub mod settings;
 mod store;
 mod time;
 pub mod transcription_queue;

@@ -59,6 +59,10 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "contacts with their numbers",
         sql: CONTACTS_SCHEMA,
     },
+    Migration {
+        description: "settings changed at run time",
+        sql: SETTINGS_SCHEMA,
+    },
 ];
 
 /// Step 2: the voicemail inbox (messages and call attempts), its full-text
@@ -216,6 +220,15 @@ const CONTACTS_SCHEMA: &str = "
                      CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
         seconds      INTEGER NOT NULL DEFAULT 0 CHECK (seconds >= 0),
         warning_sent INTEGER NOT NULL DEFAULT 0 CHECK (warning_sent IN (0, 1))
+    ) WITHOUT ROWID;
+";
+
+/// Step 5: settings the user switches while Frontdesk runs (see [`crate::settings`]): one
+/// text value per key, absent until first set.
+const SETTINGS_SCHEMA: &str = "
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY NOT NULL CHECK (key <> ''),
+        value TEXT NOT NULL
     ) WITHOUT ROWID;
 ";
 

@@ -5,6 +5,7 @@ import type {
   CallAction,
   CallInfo,
   DialRequest,
+  DoNotDisturb,
   ErrorKind,
   Event,
   ExportedMessage,
@@ -47,6 +48,10 @@ export interface Backend {
   calls(): Promise<CallInfo[]>;
   lamps(): Promise<Lamp[]>;
   history(limit: number): Promise<HistoryEntry[]>;
+  /** Whether do-not-disturb is on (the voicemail takes every call at once). */
+  doNotDisturb(): Promise<DoNotDisturb>;
+  /** Switches do-not-disturb (kept across restarts); answers the state after the switch. */
+  setDoNotDisturb(on: boolean): Promise<DoNotDisturb>;
 
   // --- the voicemail inbox ---
   /** Inbox entries matching `filter`, newest first. */

@@ -20,7 +20,24 @@ accounts: Array<AccountStatus>,
 /**
  * Number of calls that have not ended.
  */
-active_calls: number, };
+active_calls: number, 
+/**
+ * Do not disturb: the voicemail takes every call at once (see [`DoNotDisturb`]).
+ */
+do_not_disturb: boolean, };
+
+/**
+ * The do-not-disturb switch, as `GET /api/v1/dnd` answers and `PUT /api/v1/dnd` takes it.
+ *
+ * On, the voicemail takes every incoming call at once (and any call ringing when it is
+ * switched on). It is kept across restarts; `[voicemail] do_not_disturb` in the config file is
+ * only the state before the user first switches it.
+ */
+export type DoNotDisturb = { 
+/**
+ * Whether do-not-disturb is on.
+ */
+on: boolean, };
 
 /**
  * How far an account's registration has come.
@@ -774,7 +791,11 @@ message: InboxEntry, } | { "type": "voicemail_deleted",
 /**
  * Its former id.
  */
-id: number, } | { "type": "notice", 
+id: number, } | { "type": "do_not_disturb", 
+/**
+ * Whether it is on now.
+ */
+on: boolean, } | { "type": "notice", 
 /**
  * The message, in words a user can act on.
  */

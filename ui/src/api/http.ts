@@ -5,6 +5,7 @@ import type {
   CallAction,
   CallInfo,
   DialRequest,
+  DoNotDisturb,
   Event,
   ExportedMessage,
   HistoryEntry,
@@ -62,6 +63,12 @@ export class HttpBackend implements Backend {
   }
   history(limit: number): Promise<HistoryEntry[]> {
     return this.request("GET", `history?limit=${limit}`);
+  }
+  doNotDisturb(): Promise<DoNotDisturb> {
+    return this.request("GET", "dnd");
+  }
+  setDoNotDisturb(on: boolean): Promise<DoNotDisturb> {
+    return this.request("PUT", "dnd", { on });
   }
 
   inbox(filter: InboxFilter): Promise<InboxEntry[]> {

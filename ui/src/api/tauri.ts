@@ -9,6 +9,7 @@ import type {
   CallAction,
   CallInfo,
   DialRequest,
+  DoNotDisturb,
   Event,
   ExportedMessage,
   HistoryEntry,
@@ -58,6 +59,12 @@ export class TauriBackend implements Backend {
   }
   history(limit: number): Promise<HistoryEntry[]> {
     return call("history", { limit });
+  }
+  doNotDisturb(): Promise<DoNotDisturb> {
+    return call("do_not_disturb");
+  }
+  setDoNotDisturb(on: boolean): Promise<DoNotDisturb> {
+    return call("set_do_not_disturb", { on });
   }
 
   inbox(filter: InboxFilter): Promise<InboxEntry[]> {

@@ -9,9 +9,9 @@ mod sse;
 use crate::files;
 use crate::server::CURRENT_CALL;
 use frontdesk_api::{
-    ApiError, CallAction, CallInfo, DialRequest, Event, ExportRequest, ExportedMessage,
-    HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status, TransferRequest,
-    VoicemailMessage,
+    ApiError, CallAction, CallInfo, DialRequest, DoNotDisturb, Event, ExportRequest,
+    ExportedMessage, HistoryEntry, InboxCounts, InboxEntry, InboxFilter, Lamp, Status,
+    TransferRequest, VoicemailMessage,
 };
 use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
 use futures_core::Stream;
@@ -197,6 +197,17 @@ impl ControlClient {
     /// The newest `limit` history rows, newest first.
     pub async fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>, ApiError> {
         self.json(Method::GET, &format!("/history?limit={limit}"), None)
+            .await
+    }
+
+    /// Whether do-not-disturb is on.
+    pub async fn do_not_disturb(&self) -> Result<DoNotDisturb, ApiError> {
+        self.json(Method::GET, "/dnd", None).await
+    }
+
+    /// Switches do-not-disturb on or off; answers the state after the switch.
+    pub async fn set_do_not_disturb(&self, on: bool) -> Result<DoNotDisturb, ApiError> {
+        self.json(Method::PUT, "/dnd", Some(to_body(&DoNotDisturb { on })))
             .await
     }
 

@@ -173,6 +173,7 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
         .route("/keys", post(routes::keys))
         .route("/history", get(routes::history))
         .route("/blf", get(routes::lamps))
+        .route("/dnd", get(routes::dnd).put(routes::set_dnd))
         .route("/inbox", get(inbox::list))
         .route("/inbox/counts", get(inbox::counts))
         .route("/inbox/{id}", get(inbox::show).delete(inbox::delete))

@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
 use frontdesk_api::{
-    ApiError, CallAction, CallInfo, DialRequest, HistoryEntry, Lamp, Status, TransferRequest,
+    ApiError, CallAction, CallInfo, DialRequest, DoNotDisturb, HistoryEntry, Lamp, Status,
+    TransferRequest,
 };
 use serde::Deserialize;
 
@@ -122,6 +123,20 @@ pub(crate) async fn history(
     })?;
     let limit = query.limit.unwrap_or(DEFAULT_HISTORY_LIMIT);
     Ok(Json(state.backend.history(limit).await?))
+}
+
+/// `GET /dnd`: whether do-not-disturb is on.
+pub(crate) async fn dnd(State(state): State<AppState>) -> ApiResult<Json<DoNotDisturb>> {
+    Ok(Json(state.backend.do_not_disturb().await?))
+}
+
+/// `PUT /dnd` with `{"on": true}`: switches do-not-disturb, answers the state after it.
+pub(crate) async fn set_dnd(
+    State(state): State<AppState>,
+    body: Result<Json<DoNotDisturb>, JsonRejection>,
+) -> ApiResult<Json<DoNotDisturb>> {
+    let Json(switch) = body.map_err(bad_body)?;
+    Ok(Json(state.backend.set_do_not_disturb(switch.on).await?))
 }
 
 /// Answer for paths that match no route, as JSON like every other error.

@@ -1,5 +1,6 @@
 //! When the voicemail takes a ringing call: after `answer_after_seconds`, at once when we are
-//! busy on another call (`when_busy`), in do-not-disturb or in mailbox mode.
+//! busy on another call (`when_busy`), in do-not-disturb (also when it is switched on while
+//! the call rings) or in mailbox mode.
 
 use super::conversation;
 use crate::Engine;
@@ -28,7 +29,8 @@ pub(crate) fn watch_ringing(
             && c.state == CallState::Active
             && !engine.voicemail.owns(crate::desk::call_number(c))
     });
-    let at_once = config.mailbox_mode || config.do_not_disturb || (busy && config.when_busy);
+    let mut dnd = engine.dnd.watch();
+    let at_once = config.mailbox_mode || *dnd.borrow() || (busy && config.when_busy);
     let delay = if at_once {
         Duration::ZERO
     } else {
@@ -36,7 +38,11 @@ pub(crate) fn watch_ringing(
     };
     let weak = Arc::downgrade(engine);
     tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
+        // Do-not-disturb switched on while the call rings takes it at once.
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = dnd.wait_for(|on| *on) => {}
+        }
         let Some(engine) = weak.upgrade() else { return };
         // Answered, declined or given up meanwhile: nothing to do.
         if engine.calls.info(number).map(|c| c.state) != Some(CallState::Incoming) {
