@@ -33,6 +33,9 @@ pub enum Command {
     /// Transcribe a WAV file on this machine with Whisper and print the text (the code path
     /// voicemail uses), for scripts and measurements.
     Transcribe(TranscribeArgs),
+    /// Install, list and remove the Whisper speech models the voicemail transcribes with.
+    #[command(subcommand)]
+    Model(ModelCommand),
 }
 
 /// Arguments of `frontdesk daemon`.
@@ -368,6 +371,57 @@ pub enum VoicemailCommand {
     },
 }
 
+/// `frontdesk model ...`: the Whisper models in the data directory's `models` folder.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// The standard Whisper models with their sizes, which are installed and where, and
+    /// which one the voicemail uses.
+    List {
+        /// Config file (data directory, [voicemail] model settings); default
+        /// $XDG_CONFIG_HOME/frontdesk/config.toml.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Download a model into the models folder, checked by its SHA-256 before it is used;
+    /// an interrupted download resumes when run again.
+    Install(ModelInstallArgs),
+    /// Delete an installed model (and a partial download of it).
+    Remove {
+        /// The model's name, as `frontdesk model list` shows it.
+        name: String,
+        /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `frontdesk model install`.
+#[derive(Debug, Args)]
+pub struct ModelInstallArgs {
+    /// The model (`frontdesk model list`); default [voicemail] model_name, else `base`.
+    pub name: Option<String>,
+    /// Where to download from: the folder holding the ggml-*.bin files, or the model file
+    /// itself; default [voicemail] model_url, else whisper.cpp's models on Hugging Face.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The SHA-256 the file must have (64 hex digits); default [voicemail] model_sha256 for
+    /// the configured model, else the SHA256SUMS file next to the models.
+    #[arg(long, value_name = "HEX", value_parser = sha256_digest)]
+    pub sha256: Option<frontdesk_models::Sha256Digest>,
+    /// Install without checking a SHA-256 (when none is published); the computed digest is
+    /// printed, to compare with one you trust.
+    #[arg(long, conflicts_with = "sha256")]
+    pub no_verify: bool,
+    /// Config file; default $XDG_CONFIG_HOME/frontdesk/config.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// A SHA-256 on the command line.
+fn sha256_digest(text: &str) -> Result<frontdesk_models::Sha256Digest, String> {
+    text.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,5 +648,63 @@ mod tests {
             panic!()
         };
         assert!(matches!(ctl.verb, Verb::UiUrl));
+    }
+
+    #[test]
+    fn model_commands_take_names_urls_and_digests() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["frontdesk", "model"].iter().chain(args)).unwrap();
+            match cli.command {
+                Command::Model(command) => command,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(matches!(
+            parse(&["list"]),
+            ModelCommand::List { config: None }
+        ));
+        let ModelCommand::Install(plain) = parse(&["install"]) else {
+            panic!()
+        };
+        assert!(plain.name.is_none() && plain.url.is_none() && plain.sha256.is_none());
+        assert!(!plain.no_verify);
+        let digest = "49b35c0f0fa5e8fe48396546d4c3308e7cc3e8a50589273a99710c76fd373fdf";
+        let ModelCommand::Install(full) = parse(&[
+            "install",
+            "small.en",
+            "--url",
+            "http://127.0.0.1:8080/models",
+            "--sha256",
+            &digest.to_uppercase(),
+            "--config",
+            "f.toml",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(full.name.as_deref(), Some("small.en"));
+        assert_eq!(full.url.as_deref(), Some("http://127.0.0.1:8080/models"));
+        assert_eq!(full.sha256.unwrap().to_string(), digest);
+        assert_eq!(full.config, Some(PathBuf::from("f.toml")));
+        let ModelCommand::Install(unchecked) = parse(&["install", "tiny", "--no-verify"]) else {
+            panic!()
+        };
+        assert!(unchecked.no_verify);
+        assert!(matches!(
+            parse(&["remove", "base"]),
+            ModelCommand::Remove { ref name, .. } if name == "base"
+        ));
+        let error =
+            Cli::try_parse_from(["frontdesk", "model", "install", "--sha256", "abc"]).unwrap_err();
+        assert!(error.to_string().contains("64 hex digits"), "{error}");
+        assert!(Cli::try_parse_from([
+            "frontdesk",
+            "model",
+            "install",
+            "--sha256",
+            digest,
+            "--no-verify"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["frontdesk", "model", "remove"]).is_err());
     }
 }

@@ -4,7 +4,8 @@
 //!   (and serves the web UI from DIR);
 //! - `frontdesk ctl [--config FILE] <verb> [--json]` sends one request to it;
 //! - `frontdesk account set-password <account> [--config FILE]` stores a password;
-//! - `frontdesk transcribe [--model M] [--language L] [--threads N] <wav>` prints what was said.
+//! - `frontdesk transcribe [--model M] [--language L] [--threads N] <wav>` prints what was said;
+//! - `frontdesk model list|install|remove` manages the Whisper models.
 //!
 //! Exit codes: 0 ok, 1 request refused, 2 usage or config error, 3 no daemon running.
 
@@ -15,6 +16,7 @@ mod ctl;
 mod daemon;
 mod failure;
 mod human;
+mod model;
 mod settings;
 mod transcribe;
 
@@ -43,6 +45,10 @@ fn main() -> ExitCode {
             // stdout carries only the transcript; whisper.cpp's chatter stays below `warn`.
             init_logging("warn");
             transcribe::run(args)
+        }
+        Command::Model(command) => {
+            init_logging("warn");
+            runtime().and_then(|rt| rt.block_on(model::run(command)))
         }
     };
     match result {

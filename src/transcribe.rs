@@ -16,7 +16,13 @@ pub fn run(args: TranscribeArgs) -> Result<(), Failure> {
         Some(model) => model,
         None => default_model_path().ok_or_else(|| {
             let dir = models_dir()
-                .map(|dir| format!(", or install a ggml-*.bin model into {}", dir.display()))
+                .map(|dir| {
+                    format!(
+                        ", or install one with `frontdesk model install` (or put a ggml-*.bin \
+                         model into {})",
+                        dir.display()
+                    )
+                })
                 .unwrap_or_default();
             Failure::Usage(format!(
                 "no Whisper model found: pass --model FILE or set {MODEL_ENV} to a ggml model \

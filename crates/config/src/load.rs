@@ -132,6 +132,7 @@ fn validate_voicemail(
             *p = checked_path(src, at(key), p, base)?;
         }
     }
+    validate_model_keys(src, voicemail)?;
     for (index, window) in voicemail.greetings.iter_mut().enumerate() {
         let key = at("greetings").index(index);
         if window.days.is_empty() {
@@ -596,6 +597,66 @@ fn finish_audio_and_data(
     } else {
         DataConfig::default_dir().ok_or(ConfigError::NoDataDir)?
     };
+    Ok(())
+}
+
+/// `model_name`, `model_url` and `model_sha256` of `[voicemail]`: a name that can be a file
+/// name, an http(s) URL, a digest of 64 hex digits (kept in lower case).
+fn validate_model_keys(
+    src: &Source<'_>,
+    voicemail: &mut VoicemailConfig,
+) -> Result<(), ConfigError> {
+    let at = |key: &str| KeyPath::of(&["voicemail", key]);
+    if let Some(name) = &voicemail.model_name {
+        let ok = !name.is_empty()
+            && name.len() <= 100
+            && !name.starts_with('.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !ok {
+            return Err(invalid(
+                src,
+                at("model_name"),
+                format!(
+                    "model_name `{name}` is not a model name; use one from `frontdesk model \
+                     list`, e.g. \"base\" or \"small.en\""
+                ),
+            ));
+        }
+    }
+    if let Some(url) = &mut voicemail.model_url {
+        let trimmed = url.trim();
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"));
+        if rest.is_none_or(|rest| rest.is_empty() || rest.starts_with('/')) {
+            return Err(invalid(
+                src,
+                at("model_url"),
+                format!(
+                    "model_url `{url}` is not an http:// or https:// URL; give the folder \
+                     holding the ggml-*.bin files, e.g. \
+                     \"https://huggingface.co/ggerganov/whisper.cpp/resolve/main\""
+                ),
+            ));
+        }
+        *url = trimmed.to_owned();
+    }
+    if let Some(digest) = &mut voicemail.model_sha256 {
+        let normalised = digest.trim().to_ascii_lowercase();
+        if normalised.len() != 64 || !normalised.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(invalid(
+                src,
+                at("model_sha256"),
+                format!(
+                    "model_sha256 `{digest}` is not a SHA-256 digest; give the 64 hex digits \
+                     `sha256sum` prints for the model file"
+                ),
+            ));
+        }
+        *digest = normalised;
+    }
     Ok(())
 }
 

@@ -55,6 +55,18 @@ pub struct VoicemailConfig {
     /// The Whisper model (a ggml `.bin` file); none looks in the usual places.
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// The model `frontdesk model install` installs and the voicemail prefers among the
+    /// installed ones (`base`, `small.en`, ...; `frontdesk model list` shows them); none uses
+    /// the manager's default.
+    #[serde(default)]
+    pub model_name: Option<String>,
+    /// Where models are downloaded from: the folder holding the `ggml-*.bin` files; none uses
+    /// whisper.cpp's published models.
+    #[serde(default)]
+    pub model_url: Option<String>,
+    /// The SHA-256 (64 hex digits) the `model_name` download must have.
+    #[serde(default)]
+    pub model_sha256: Option<String>,
     /// Transcription language (`"en"`, `"de"`, ...) or `"auto"` to detect it per message; a
     /// mailbox's own `language` in [`VoicemailConfig::mailboxes`] wins over it.
     #[serde(default = "default_language")]
@@ -183,6 +195,9 @@ impl Default for VoicemailConfig {
             silence_seconds: default_silence_seconds(),
             min_seconds: default_min_seconds(),
             model: None,
+            model_name: None,
+            model_url: None,
+            model_sha256: None,
             language: default_language(),
             mailboxes: BTreeMap::new(),
             contacts: None,

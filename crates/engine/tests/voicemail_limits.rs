@@ -338,4 +338,18 @@ async fn without_a_model_the_message_is_filed_and_says_why_there_is_no_transcrip
     tokio::time::sleep(Duration::from_secs(2)).await;
     let again = inbox(&fd.path("data/frontdesk.db"));
     assert_eq!(again[0].transcription_state, TranscriptionState::None);
+
+    // Then the model is installed while the engine runs (put in place at once, as the model
+    // manager renames a finished download): the message is transcribed without a restart.
+    std::os::unix::fs::symlink(model(), &missing).unwrap();
+    let done = wait_inbox(&fd.path("data/frontdesk.db"), WAIT * 4, |entries| {
+        entries[0].transcription_state == TranscriptionState::Done
+    })
+    .await;
+    let transcript = done[0].transcript.as_deref().unwrap_or_default().to_lowercase();
+    assert!(
+        transcript.contains("anna") && transcript.contains("call"),
+        "{done:#?}"
+    );
+    assert_eq!(done[0].transcription_error, None);
 }

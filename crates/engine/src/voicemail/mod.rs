@@ -95,11 +95,7 @@ impl Voicemail {
                 }
             }
         }
-        let model = config
-            .model
-            .clone()
-            .or_else(frontdesk_transcribe::default_model_path)
-            .filter(|path| path.is_file());
+        let model = transcription::model_lookup(whole);
         let (sorting, sorting_problems) = sorting::Sorting::load(config, plan);
         for problem in &sorting_problems {
             tracing::warn!("{problem}");
@@ -165,9 +161,10 @@ impl Voicemail {
         self.settings.clone()
     }
 
-    /// Whether messages can be transcribed here (a speech model was found).
+    /// Whether messages can be transcribed here (a speech model is there now: one installed
+    /// while the engine runs counts).
     pub(crate) fn can_transcribe(&self) -> bool {
-        self.worker.model.is_some()
+        self.worker.source.find().is_some()
     }
 
     /// Why there will be no transcript, in words the inbox shows.
@@ -177,8 +174,9 @@ impl Voicemail {
                 "no transcript: the speech model {} is missing; fix [voicemail] model",
                 path.display()
             ),
-            None => "no transcript: no speech model is installed; set [voicemail] model to a \
-                     Whisper ggml file"
+            None => "no transcript: no speech model is installed; install one with `frontdesk \
+                     model install` (the message is transcribed then), or set [voicemail] model \
+                     to a Whisper ggml file"
                 .into(),
         }
     }
