@@ -297,7 +297,7 @@ impl Downloader {
             .get(url.clone())
             .send()
             .await
-            .map_err(|e| network(url, &e))?;
+            .map_err(|e| network(url, e))?;
         match response.status() {
             StatusCode::OK => {}
             StatusCode::NOT_FOUND | StatusCode::GONE => {
@@ -310,7 +310,7 @@ impl Downloader {
             reason,
         };
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| network(url, &e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| network(url, e))? {
             body.extend_from_slice(&chunk);
             if body.len() > MAX_SUMS_BYTES {
                 return Err(bad_sums("it is larger than a checksum list (1 MiB)".into()));
@@ -342,7 +342,7 @@ impl Downloader {
             if have > 0 {
                 request = request.header(RANGE, format!("bytes={have}-"));
             }
-            let mut response = request.send().await.map_err(|e| network(url, &e))?;
+            let mut response = request.send().await.map_err(|e| network(url, e))?;
             let status = response.status();
             let content_range = response
                 .headers()
@@ -414,7 +414,7 @@ impl Downloader {
                                 done,
                                 total,
                             },
-                            _ => network(url, &e),
+                            _ => network(url, e),
                         })
                     }
                 };
@@ -562,10 +562,10 @@ fn http_error(url: &Url, status: StatusCode) -> ModelError {
     }
 }
 
-fn network(url: &Url, error: &reqwest::Error) -> ModelError {
+fn network(url: &Url, error: reqwest::Error) -> ModelError {
     ModelError::Network {
         url: url.to_string(),
-        reason: error_text(error),
+        reason: error_text(&error.without_url()),
     }
 }
 
