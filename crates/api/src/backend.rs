@@ -171,10 +171,6 @@ pub trait Backend: Send + Sync + 'static {
         let _ = id;
         Err(no_contacts())
     }
-}
-
-fn no_contacts() -> ApiError {
-    ApiError::unavailable("this Frontdesk has no contact book")
 
     /// Whether do-not-disturb is on: the voicemail takes every call at once.
     async fn do_not_disturb(&self) -> Result<DoNotDisturb, ApiError> {
@@ -187,6 +183,10 @@ fn no_contacts() -> ApiError {
         let _ = on;
         Err(no_voicemail())
     }
+}
+
+fn no_contacts() -> ApiError {
+    ApiError::unavailable("this Frontdesk has no contact book")
 }
 
 fn no_voicemail() -> ApiError {
