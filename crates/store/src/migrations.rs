@@ -182,6 +182,13 @@ const INBOX_SCHEMA: &str = "
 /// (`YYYY-MM`) and whether that month's 90 % warning went out.
 const FORWARD_MINUTES_SCHEMA: &str = "
     CREATE TABLE forward_minutes (
+        month        TEXT PRIMARY KEY
+                     CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+        seconds      INTEGER NOT NULL DEFAULT 0 CHECK (seconds >= 0),
+        warning_sent INTEGER NOT NULL DEFAULT 0 CHECK (warning_sent IN (0, 1))
+    ) WITHOUT ROWID;
+";
+
 /// Step 4: the contact book (see [`crate::contacts`]).
 ///
 /// `match_key` (name and company, folded) is what a re-import recognises a contact by;
@@ -214,13 +221,6 @@ const CONTACTS_SCHEMA: &str = "
         PRIMARY KEY (contact_id, position)
     );
     CREATE INDEX contact_numbers_by_e164 ON contact_numbers (e164);
-";
-
-        month        TEXT PRIMARY KEY
-                     CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
-        seconds      INTEGER NOT NULL DEFAULT 0 CHECK (seconds >= 0),
-        warning_sent INTEGER NOT NULL DEFAULT 0 CHECK (warning_sent IN (0, 1))
-    ) WITHOUT ROWID;
 ";
 
 /// Step 5: settings the user switches while Frontdesk runs (see [`crate::settings`]): one
