@@ -4,6 +4,8 @@
 
 use super::filing;
 use super::forward::{Forward, Progress};
+use super::listening::Listening;
+use super::live::Partial;
 use super::recording::{MessageFiles, MessageMeta, MessageRecording};
 use crate::Engine;
 use frontdesk_api::{CallState, Event};
@@ -62,10 +64,9 @@ async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox
         forward: None,
         followups: Vec::new(),
     };
-    // What the forward's target says, while there is a forward.
-    let mut target_heard: Option<HeardAudio> = None;
+    let mut streams = Streams::default();
     let (mut conversation, actions) = Conversation::start(engine.voicemail.settings());
-    call.carry_out(actions, &mut target_heard).await;
+    call.carry_out(actions, &mut streams).await;
     let mut poll = tokio::time::interval(POLL);
     while !conversation.is_done() {
         let input = tokio::select! {
@@ -90,6 +91,9 @@ async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox
             },
             frame = heard.recv() => match frame {
                 Some(frame) => {
+                    if let Some(listening) = streams.listening.as_mut() {
+                        listening.push(&frame);
+                    }
                     if let Some(recording) = &call.recording {
                         recording.push(frame);
                     }
@@ -97,16 +101,33 @@ async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox
                 }
                 None => Some(Input::HungUp),
             },
-            frame = next_frame(&mut target_heard) => {
+            frame = next_frame(&mut streams.target_heard) => {
                 if frame.is_none() {
-                    target_heard = None;
+                    streams.target_heard = None;
                 }
                 None
+            },
+            partial = next_partial(&mut streams.listening) => {
+                let decision = match (&partial, &streams.listening) {
+                    (Some(partial), Some(listening)) => listening.decide(engine, partial),
+                    _ => Err(()),
+                };
+                match decision {
+                    Ok(Some(target)) => {
+                        streams.listening = None;
+                        Some(Input::PersonRequested(target))
+                    }
+                    Ok(None) => None,
+                    Err(()) => {
+                        streams.listening = None;
+                        None
+                    }
+                }
             },
             _ = poll.tick() => {
                 let now = Instant::now();
                 let actions = conversation.tick(now);
-                call.carry_out(actions, &mut target_heard).await;
+                call.carry_out(actions, &mut streams).await;
                 call.keep_ringing();
                 if call.forward.as_ref().is_some_and(|f| f.timed_out(now)) {
                     call.forward_failed("nobody answered in time")
@@ -119,7 +140,7 @@ async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox
         while !inputs.is_empty() {
             for input in std::mem::take(&mut inputs) {
                 let actions = conversation.handle(input, Instant::now());
-                call.carry_out(actions, &mut target_heard).await;
+                call.carry_out(actions, &mut streams).await;
             }
             inputs = std::mem::take(&mut call.followups);
         }
@@ -128,17 +149,63 @@ async fn converse(engine: &Arc<Engine>, number: u64, handle: CallHandle, mailbox
     if let Some(recording) = call.recording.take() {
         call.finished = Some(recording.finish().await);
     }
+    streams.listening = None;
+    let mut asked_for_person = false;
     if let Some(outcome) = call.outcome.take() {
+        asked_for_person = matches!(
+            outcome,
+            Outcome::Message {
+                forwarded_to: Some(_),
+                ..
+            }
+        );
         filing::file(engine, call.meta.clone(), outcome, call.finished.take()).await;
     }
     if let Some(forward) = call.forward.take() {
         if forward.is_answered() {
-            bridge(engine, &call, forward, heard, target_heard, events).await;
+            let talked = bridge(engine, &call, forward, heard, streams.target_heard, events).await;
+            if asked_for_person {
+                book_forwarded(engine, talked).await;
+            }
         } else {
             // The caller left while the target still rang.
             forward.hang_up(engine);
             forward.release(engine);
         }
+    }
+}
+
+/// What a call's conversation listens to besides the caller: the forward's target and, while
+/// a message is recorded, the live transcript.
+#[derive(Default)]
+struct Streams {
+    /// What the forward's target says, while there is a forward.
+    target_heard: Option<HeardAudio>,
+    /// Listening for a request for a person, while a message is recorded.
+    listening: Option<Listening>,
+}
+
+/// The next partial transcript, while listening.
+async fn next_partial(listening: &mut Option<Listening>) -> Option<Partial> {
+    match listening {
+        Some(listening) => listening.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Books the minutes a caller who asked for a person talked to them; the month's 90 %
+/// warning goes to the front ends (once a month).
+async fn book_forwarded(engine: &Engine, talked: Duration) {
+    let Some(rules) = engine.voicemail.human.as_ref() else {
+        return;
+    };
+    let now = engine.clock.now();
+    let seconds = talked.as_secs_f64().ceil() as u64;
+    if let Some(warning) =
+        super::human::book(&engine.history, now, seconds, rules.limit_seconds()).await
+    {
+        tracing::warn!("{warning}");
+        engine.emit(Event::Notice { message: warning });
     }
 }
 
@@ -151,6 +218,7 @@ async fn next_frame(heard: &mut Option<HeardAudio>) -> Option<Vec<i16>> {
 }
 
 /// Caller and target talk through us until one of them hangs up; then the other is hung up.
+/// Returns how long they talked.
 async fn bridge(
     engine: &Engine,
     call: &Call,
@@ -158,7 +226,7 @@ async fn bridge(
     mut caller_heard: HeardAudio,
     mut target_heard: Option<HeardAudio>,
     mut events: tokio::sync::broadcast::Receiver<Event>,
-) {
+) -> Duration {
     tracing::info!(call = %call.call_id, target = %forward.target, "voicemail connects the caller");
     loop {
         tokio::select! {
@@ -198,6 +266,7 @@ async fn bridge(
     forward.hang_up(engine);
     let _ = call.handle.send(CallCommand::Hangup);
     forward.release(engine);
+    forward.talked()
 }
 
 /// Who is calling and whose mailbox it is: the account's, or in mailbox mode the forwarding
@@ -266,7 +335,7 @@ struct Call {
 }
 
 impl Call {
-    async fn carry_out(&mut self, actions: Vec<Action>, target_heard: &mut Option<HeardAudio>) {
+    async fn carry_out(&mut self, actions: Vec<Action>, streams: &mut Streams) {
         for action in actions {
             tracing::debug!(call = %self.call_id, ?action, "voicemail");
             match action {
@@ -295,7 +364,11 @@ impl Call {
                     let limit =
                         Duration::from_secs(self.engine.voicemail.config.silence_seconds.into());
                     match MessageRecording::start(self.files.clone(), &self.meta, limit) {
-                        Ok(recording) => self.recording = Some(recording),
+                        Ok(recording) => {
+                            self.recording = Some(recording);
+                            streams.listening =
+                                Listening::start(&self.engine, &self.meta.mailbox).await;
+                        }
                         // Without a file the caller could speak into nothing: end politely.
                         Err(e) => {
                             tracing::error!(call = %self.call_id, "voicemail cannot record: {e}");
@@ -304,6 +377,7 @@ impl Call {
                     }
                 }
                 Action::StopRecording => {
+                    streams.listening = None;
                     if let Some(recording) = self.recording.take() {
                         self.finished = Some(recording.finish().await);
                     }
@@ -315,7 +389,7 @@ impl Call {
                     let account = self.meta.account.clone();
                     match Forward::dial(&self.engine, account, &target, timeout).await {
                         Ok((forward, heard)) => {
-                            *target_heard = Some(heard);
+                            streams.target_heard = Some(heard);
                             self.forward = Some(forward);
                             // The caller hears it ring until the target answers.
                             self.program.stop();

@@ -16,7 +16,6 @@
 //! the settled text followed by this round's, so it always covers the whole message.
 
 use frontdesk_transcribe::{Segment, TranscribeOptions, Transcriber, SAMPLE_RATE};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -152,6 +151,7 @@ impl LiveTranscriber {
     }
 
     /// Rounds started, and rounds skipped because another was still running or owed.
+    #[cfg(test)]
     pub(crate) fn rounds(&self) -> (u32, u32) {
         (
             self.shared.started.load(Ordering::Relaxed),
@@ -264,41 +264,6 @@ fn samples(time: Duration) -> usize {
 
 fn duration(samples: usize) -> Duration {
     Duration::from_millis(samples as u64 * 1000 / u64::from(SAMPLE_RATE))
-}
-
-/// The Whisper model, loaded once on first use and shared: by the transcription worker and
-/// by every call's [`LiveTranscriber`], so a call never loads a second copy.
-pub(crate) struct SpeechModel {
-    path: Option<PathBuf>,
-    loaded: tokio::sync::OnceCell<Result<Arc<Transcriber>, String>>,
-}
-
-impl SpeechModel {
-    /// The model at `path`; `None` when no model is installed.
-    pub(crate) fn new(path: Option<PathBuf>) -> SpeechModel {
-        SpeechModel {
-            path,
-            loaded: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    /// The loaded model, loading it (on a blocking thread) the first time; an error says why
-    /// there is none, and is kept, so a broken file is not read again and again.
-    pub(crate) async fn get(&self) -> Result<Arc<Transcriber>, String> {
-        self.loaded
-            .get_or_init(|| async {
-                let Some(path) = self.path.clone() else {
-                    return Err("no speech model is installed; set [voicemail] model".into());
-                };
-                tokio::task::spawn_blocking(move || Transcriber::load(&path))
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|loaded| loaded.map_err(|e| e.to_string()))
-                    .map(Arc::new)
-            })
-            .await
-            .clone()
-    }
 }
 
 #[cfg(test)]
@@ -493,19 +458,5 @@ mod tests {
         assert_eq!(settle_count(&segments, Duration::from_secs(25)), 2);
         assert_eq!(settle_count(&segments, Duration::from_secs(40)), 4);
         assert_eq!(settle_count(&[], Duration::from_secs(40)), 0);
-    }
-
-    #[tokio::test]
-    async fn the_speech_model_loads_once_and_a_missing_one_says_why() {
-        let shared = SpeechModel::new(Some(model_path()));
-        let first = shared.get().await.unwrap();
-        let second = shared.get().await.unwrap();
-        assert!(Arc::ptr_eq(&first, &second));
-        let none = SpeechModel::new(None).get().await.unwrap_err();
-        assert!(none.contains("[voicemail] model"), "{none}");
-        let dir = tempfile::tempdir().unwrap();
-        let missing = SpeechModel::new(Some(dir.path().join("gone.bin")));
-        let err = missing.get().await.unwrap_err();
-        assert!(err.contains("gone.bin"), "{err}");
     }
 }

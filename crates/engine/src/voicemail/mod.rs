@@ -5,10 +5,8 @@ mod conversation;
 mod email;
 mod filing;
 mod forward;
-// [voicemail.human]: wired into the conversation next; until then only the tests use them.
-#[cfg_attr(not(test), allow(dead_code))]
 mod human;
-#[cfg_attr(not(test), allow(dead_code))]
+mod listening;
 mod live;
 mod recording;
 mod sorting;
@@ -42,6 +40,11 @@ pub(crate) struct Voicemail {
     broken: HashMap<PathBuf, String>,
     pub(crate) worker: transcription::TranscriptionWorker,
     pub(crate) sorting: sorting::Sorting,
+    /// `[voicemail.human]`: when a caller who asks for a person is forwarded; `None` when off.
+    pub(crate) human: Option<frontdesk_voicemail::human::HumanForwarding>,
+    /// The model live listening uses, loaded on the first message that needs it.
+    live_model:
+        tokio::sync::Mutex<Option<(PathBuf, std::sync::Arc<frontdesk_transcribe::Transcriber>)>>,
     /// Wakes the e-mail worker when a message is queued.
     pub(crate) email_wake: std::sync::Arc<tokio::sync::Notify>,
     /// The calls the voicemail talks on (callers and forward targets): the user's own calls
@@ -101,7 +104,14 @@ impl Voicemail {
             tracing::warn!("{problem}");
         }
         problems.extend(sorting_problems);
+        let human = human::forwarding(&config.human).unwrap_or_else(|problem| {
+            tracing::warn!("{problem}");
+            problems.push(problem);
+            None
+        });
         Voicemail {
+            human,
+            live_model: Default::default(),
             broken,
             email_wake: Default::default(),
             sorting,
@@ -130,7 +140,10 @@ impl Voicemail {
 
     /// Whether the voicemail talks on call `number` (the user does not).
     pub(crate) fn owns(&self, number: u64) -> bool {
-        self.calls.lock().expect("voicemail calls").contains(&number)
+        self.calls
+            .lock()
+            .expect("voicemail calls")
+            .contains(&number)
     }
 
     /// The greeting for local time `at`, and why the configured one could not be played when
@@ -150,6 +163,38 @@ impl Voicemail {
 
     pub(crate) fn beep(&self) -> Clip {
         self.beep.clone()
+    }
+
+    /// The Whisper model for listening to messages as they are recorded: the one the
+    /// transcription worker uses, loaded once (again only when another model is installed).
+    pub(crate) async fn live_model(
+        &self,
+    ) -> Result<std::sync::Arc<frontdesk_transcribe::Transcriber>, String> {
+        let path = self
+            .worker
+            .source
+            .find()
+            .ok_or("no speech model is installed (`frontdesk model install`)")?;
+        let mut loaded = self.live_model.lock().await;
+        if let Some((at, model)) = loaded.as_ref() {
+            if *at == path {
+                return Ok(model.clone());
+            }
+        }
+        let from = path.clone();
+        let model =
+            tokio::task::spawn_blocking(move || frontdesk_transcribe::Transcriber::load(&from))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        let model = std::sync::Arc::new(model);
+        *loaded = Some((path, model.clone()));
+        Ok(model)
+    }
+
+    /// The transcription language of `mailbox`'s messages (`"auto"`: Whisper detects it).
+    pub(crate) fn language_of(&self, mailbox: &str) -> String {
+        self.config.language_for(mailbox).to_string()
     }
 
     /// One cadence of the ringing a forwarded caller hears.

@@ -32,6 +32,11 @@ pub(crate) struct Sorting {
 }
 
 impl Sorting {
+    /// The categories' matcher, for deciding on a message still being recorded.
+    pub(crate) fn categorizer(&self) -> &Categorizer {
+        &self.categorizer
+    }
+
     /// Loads the categories (configured, else the built-in ones) and sets up an empty contact
     /// book; problems (bad categories, a bad country) come back as messages for the user, and
     /// everything else still works.
