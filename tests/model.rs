@@ -348,3 +348,163 @@ fn bad_names_and_urls_say_what_to_do() {
         "{stderr}"
     );
 }
+
+/// The desktop app's path: the daemon installs the configured model through the control API
+/// (`Backend::install_speech_model`) with progress events, refusing first without a digest
+/// until the user agrees, and the voicemail uses the model at once.
+#[tokio::test]
+async fn the_daemon_installs_the_model_for_the_app_and_the_voicemail_uses_it() {
+    use frontdesk_api::{Event, ModelInstallRequest, ModelInstallState};
+    use frontdesk_control::ControlClient;
+    use std::time::{Duration, Instant};
+
+    let digest = sha256sum(&model_path());
+    let site = Site::start(None);
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let sip_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n[audio]\nbackend = \"file\"\n\
+             [data]\ndir = \"{}\"\n[voicemail]\nmodel_name = \"tiny.en\"\nmodel_url = \"{}\"\n",
+            data.display(),
+            site.url
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(home.path().join("daemon.log")).unwrap();
+    let mut daemon = tokio::process::Command::new(BIN)
+        .args(["daemon", "--config"])
+        .arg(&config)
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("xdg-data"))
+        .env_remove(MODEL_ENV)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let log_tail = || std::fs::read_to_string(home.path().join("daemon.log")).unwrap_or_default();
+    let started = Instant::now();
+    let client = loop {
+        if let Ok(client) = ControlClient::discover(&data).await {
+            break client;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no daemon:\n{}",
+            log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut events = client.events().await.unwrap();
+
+    let models = client.speech_models().await.unwrap();
+    assert_eq!(models.preferred, "tiny.en");
+    assert_eq!(models.in_use, None);
+    assert_eq!(models.download_url, site.url);
+    let tiny = models.models.iter().find(|m| m.name == "tiny.en").unwrap();
+    assert!(!tiny.installed && tiny.english_only && tiny.approx_mb == Some(78));
+
+    // Without a SHA256SUMS on the server nothing is installed until the user agrees.
+    let first = client
+        .install_speech_model(&ModelInstallRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.name.as_str(), first.state),
+        ("tiny.en", ModelInstallState::Downloading)
+    );
+    let refused = wait_install(&client, &log_tail).await;
+    assert_eq!(refused.state, ModelInstallState::Failed);
+    assert!(refused.no_digest, "{refused:?}");
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("SHA256SUMS"),
+        "{refused:?}"
+    );
+
+    let agreed = ModelInstallRequest {
+        name: None,
+        no_verify: true,
+    };
+    client.install_speech_model(&agreed).await.unwrap();
+    let busy = client.install_speech_model(&agreed).await.unwrap_err();
+    assert!(busy.message.contains("being installed"), "{busy:?}");
+    let done = wait_install(&client, &log_tail).await;
+    assert_eq!(done.state, ModelInstallState::Installed, "{done:?}");
+    assert_eq!(done.sha256.as_deref(), Some(digest.as_str()));
+    let installed = data.join("models/ggml-tiny.en.bin");
+    assert_eq!(sha256sum(&installed), digest);
+    let models = client.speech_models().await.unwrap();
+    assert_eq!(
+        models.in_use.as_deref(),
+        Some(installed.to_str().unwrap()),
+        "the voicemail uses it"
+    );
+    assert!(models
+        .models
+        .iter()
+        .any(|m| m.name == "tiny.en" && m.installed));
+
+    // The front ends saw the download's progress and its end.
+    let mut saw_bytes = false;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(10), events.next()).await;
+        let Ok(Some(Ok(Event::ModelInstall { progress }))) = next else {
+            assert!(Instant::now() < deadline, "no more install events");
+            continue;
+        };
+        saw_bytes |= progress.state == ModelInstallState::Downloading && progress.done_bytes > 0;
+        if progress.state == ModelInstallState::Installed {
+            break;
+        }
+    }
+    assert!(saw_bytes, "progress events carry the bytes done");
+
+    let bad = client
+        .install_speech_model(&ModelInstallRequest {
+            name: Some("../x".into()),
+            no_verify: true,
+        })
+        .await
+        .unwrap_err();
+    assert!(bad.message.contains("frontdesk model list"), "{bad:?}");
+
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(daemon.id().unwrap() as i32, libc::SIGTERM) };
+    let status = daemon.wait().await.unwrap();
+    assert!(status.success(), "{}", log_tail());
+}
+
+/// Polls until the install is no longer downloading; answers its outcome.
+async fn wait_install(
+    client: &frontdesk_control::ControlClient,
+    log_tail: &dyn Fn() -> String,
+) -> frontdesk_api::ModelInstallProgress {
+    let started = std::time::Instant::now();
+    loop {
+        let install = client.speech_models().await.unwrap().install.unwrap();
+        if install.state != frontdesk_api::ModelInstallState::Downloading {
+            return install;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the install never ended: {install:?}\n{}",
+            log_tail()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

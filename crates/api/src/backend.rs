@@ -3,6 +3,7 @@
 use crate::contacts::*;
 use crate::inbox::*;
 use crate::model::*;
+use crate::speech_models::*;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -181,6 +182,23 @@ pub trait Backend: Send + Sync + 'static {
     /// `conflict` when the voicemail is off.
     async fn set_do_not_disturb(&self, on: bool) -> Result<DoNotDisturb, ApiError> {
         let _ = on;
+        Err(no_voicemail())
+    }
+
+    // The Whisper speech models the voicemail transcribes with.
+
+    /// The model catalogue, what is installed, and the model the voicemail uses.
+    async fn speech_models(&self) -> Result<SpeechModels, ApiError> {
+        Err(no_voicemail())
+    }
+    /// Starts installing a model in the background and answers its first progress; more
+    /// follows as [`Event::ModelInstall`]. `conflict` while another install runs,
+    /// `bad_request` for a name that cannot be a model.
+    async fn install_speech_model(
+        &self,
+        request: ModelInstallRequest,
+    ) -> Result<ModelInstallProgress, ApiError> {
+        let _ = request;
         Err(no_voicemail())
     }
 }

@@ -8,8 +8,10 @@ mod backend;
 mod contacts;
 mod inbox;
 mod model;
+mod speech_models;
 
 pub use backend::{ApiError, Backend, ErrorKind};
 pub use contacts::*;
 pub use inbox::*;
 pub use model::*;
+pub use speech_models::*;

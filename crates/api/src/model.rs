@@ -323,6 +323,11 @@ pub enum Event {
         /// Whether it is on now.
         on: bool,
     },
+    /// A speech model install went on (a few times a second), finished or failed.
+    ModelInstall {
+        /// Where it is now.
+        progress: crate::ModelInstallProgress,
+    },
     /// Something the user should see that belongs to no call or account,
     /// e.g. an audio device fell back to the default.
     Notice {

@@ -50,6 +50,8 @@
 //! | `GET /api/v1/contacts?search=&limit=&offset=` | | `[ContactEntry]` by name; the query is a `ContactFilter` |
 //! | `POST /api/v1/contacts/import` | `ContactImportRequest` (`content_base64` + `name`, or an absolute `path`; `format` optional) | `ContactImportResult`: added, updated, unchanged, skipped, problems per line |
 //! | `DELETE /api/v1/contacts/{id}` | | 204 |
+//! | `GET /api/v1/models` | | `SpeechModels`: the Whisper model catalogue, what is installed, the model the voicemail uses |
+//! | `POST /api/v1/models/install` | `ModelInstallRequest` (`{"name":"base"}`, `no_verify` only after the user agreed) | 202, `ModelInstallProgress`; then `model_install` events; 409 while one runs |
 //! | `GET /api/v1/events` | | Server-Sent Events, each `data:` one JSON `Event` |
 //! | `GET /api/v1/events/ws` | | WebSocket, each text message one JSON `Event` |
 //!

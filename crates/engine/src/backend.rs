@@ -296,4 +296,15 @@ impl Backend for Engine {
     async fn delete_contact(&self, id: i64) -> Result<(), ApiError> {
         crate::contacts::delete(self, id).await
     }
+
+    async fn speech_models(&self) -> Result<SpeechModels, ApiError> {
+        Ok(Engine::speech_models(self))
+    }
+
+    async fn install_speech_model(
+        &self,
+        request: ModelInstallRequest,
+    ) -> Result<ModelInstallProgress, ApiError> {
+        Engine::install_speech_model(self, request)
+    }
 }

@@ -761,6 +761,118 @@ skipped: number,
 problems: Array<ImportProblem>, };
 
 /**
+ * One model: from the catalogue of standard whisper.cpp models, or installed outside it.
+ */
+export type SpeechModel = { 
+/**
+ * The name (`base`, `small.en`); the file is `ggml-<name>.bin`.
+ */
+name: string, 
+/**
+ * Rough download size in megabytes; `None` for a model outside the catalogue.
+ */
+approx_mb: number | null, 
+/**
+ * English only (`.en` models) rather than multilingual.
+ */
+english_only: boolean, 
+/**
+ * When to choose it, in a few words.
+ */
+note: string, 
+/**
+ * Whether it is installed.
+ */
+installed: boolean, 
+/**
+ * Bytes of an interrupted download that installing again resumes.
+ */
+partial_bytes: number | null, };
+
+/**
+ * The models and what the voicemail uses (`GET /api/v1/models`).
+ */
+export type SpeechModels = { 
+/**
+ * The catalogue, then installed models outside it.
+ */
+models: Array<SpeechModel>, 
+/**
+ * The model installed when none is named: `[voicemail] model_name`, else `base`.
+ */
+preferred: string, 
+/**
+ * The model file the voicemail transcribes with; `None`: messages get no transcript.
+ */
+in_use: string | null, 
+/**
+ * The folder installs go to (`<data dir>/models`).
+ */
+models_dir: string, 
+/**
+ * Where models are downloaded from (`[voicemail] model_url` or whisper.cpp's).
+ */
+download_url: string, 
+/**
+ * The install running now or the last one's outcome, if any since the start.
+ */
+install: ModelInstallProgress | null, };
+
+/**
+ * What to install (`POST /api/v1/models/install`).
+ */
+export type ModelInstallRequest = { 
+/**
+ * The model; none installs [`SpeechModels::preferred`].
+ */
+name?: string, 
+/**
+ * Install even though no SHA-256 is known to check the download against: only after
+ * the user agreed (an install without it fails with `no_digest` first).
+ */
+no_verify: boolean, };
+
+/**
+ * Where an install is.
+ */
+export type ModelInstallState = "downloading" | "installed" | "failed";
+
+/**
+ * An install's progress, sent as [`crate::Event::ModelInstall`] while it runs.
+ */
+export type ModelInstallProgress = { 
+/**
+ * The model.
+ */
+name: string, 
+/**
+ * Where it is.
+ */
+state: ModelInstallState, 
+/**
+ * Bytes downloaded so far (including a resumed part).
+ */
+done_bytes: number, 
+/**
+ * The whole file's size, when the server said.
+ */
+total_bytes: number | null, 
+/**
+ * For `failed`, why and what to do; for `installed`, what its SHA-256 was checked
+ * against.
+ */
+message: string | null, 
+/**
+ * The SHA-256 of the installed file.
+ */
+sha256: string | null, 
+/**
+ * `failed` because no SHA-256 is published for this model: a front end may ask the user
+ * and install again with `no_verify`.
+ */
+no_digest: boolean, };
+
+/**
  * Something that happened in the engine, pushed to `ctl events` and the UI.
  */
 export type Event = { "type": "account", 
@@ -795,7 +907,11 @@ id: number, } | { "type": "do_not_disturb",
 /**
  * Whether it is on now.
  */
-on: boolean, } | { "type": "notice", 
+on: boolean, } | { "type": "model_install", 
+/**
+ * Where it is now.
+ */
+progress: ModelInstallProgress, } | { "type": "notice", 
 /**
  * The message, in words a user can act on.
  */

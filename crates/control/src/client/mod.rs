@@ -14,6 +14,7 @@ use frontdesk_api::{
     TransferRequest, VoicemailMessage,
 };
 use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
+use frontdesk_api::{ModelInstallProgress, ModelInstallRequest, SpeechModels};
 use futures_core::Stream;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -287,6 +288,20 @@ impl ControlClient {
         request: &ContactImportRequest,
     ) -> Result<ContactImportResult, ApiError> {
         self.json(Method::POST, "/contacts/import", Some(to_body(request)))
+            .await
+    }
+
+    /// The Whisper model catalogue, what is installed, and the model the voicemail uses.
+    pub async fn speech_models(&self) -> Result<SpeechModels, ApiError> {
+        self.json(Method::GET, "/models", None).await
+    }
+
+    /// Starts installing a model; answers its first progress (events tell the rest).
+    pub async fn install_speech_model(
+        &self,
+        request: &ModelInstallRequest,
+    ) -> Result<ModelInstallProgress, ApiError> {
+        self.json(Method::POST, "/models/install", Some(to_body(request)))
             .await
     }
 

@@ -5,6 +5,7 @@ mod auth;
 mod contacts;
 mod events;
 mod inbox;
+mod models;
 mod routes;
 mod ui;
 
@@ -187,6 +188,8 @@ fn router(state: AppState, token: auth::Token, ui_dir: Option<&Path>) -> Router 
             post(contacts::import).layer(DefaultBodyLimit::max(contacts::IMPORT_BODY_LIMIT)),
         )
         .route("/contacts/{id}", delete(contacts::delete))
+        .route("/models", get(models::list))
+        .route("/models/install", post(models::install))
         .route("/events", get(events::sse))
         .route("/events/ws", get(events::websocket));
     let app = Router::new()

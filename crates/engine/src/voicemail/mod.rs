@@ -10,6 +10,7 @@ mod listening;
 mod live;
 mod recording;
 mod sorting;
+mod speech_models;
 mod takeover;
 mod transcription;
 
@@ -39,6 +40,8 @@ pub(crate) struct Voicemail {
     /// Greeting files that could not be read, with why: told again whenever one would play.
     broken: HashMap<PathBuf, String>,
     pub(crate) worker: transcription::TranscriptionWorker,
+    /// Speech model installs started from the front ends.
+    pub(crate) models: speech_models::ModelInstalls,
     pub(crate) sorting: sorting::Sorting,
     /// `[voicemail.human]`: when a caller who asks for a person is forwarded; `None` when off.
     pub(crate) human: Option<frontdesk_voicemail::human::HumanForwarding>,
@@ -116,6 +119,7 @@ impl Voicemail {
             email_wake: Default::default(),
             sorting,
             worker: transcription::TranscriptionWorker::new(model),
+            models: Default::default(),
             settings: settings(config),
             config: config.clone(),
             schedule,
