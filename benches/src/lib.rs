@@ -1,8 +1,12 @@
 //! Helpers of the benchmarks (`benches/*.rs`): reading CPU time and memory of a
-//! process from `/proc`, medians and percentiles, machine description.
+//! process from `/proc` (or of a finished child from `wait4`), medians and percentiles,
+//! machine description, where the built binaries are.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Parsing helpers of the voicemail benchmark, here so that `cargo test` runs their tests.
+pub mod voicemail;
 
 /// CPU time (user + system, all threads) a process has used so far, in
 /// seconds, from fields 14 and 15 of `/proc/PID/stat`.
@@ -48,6 +52,70 @@ pub fn rss_kib(pid: u32) -> std::io::Result<u64> {
             std::io::ErrorKind::InvalidData,
             format!("no VmRSS in /proc/{pid}/status"),
         )
+    })
+}
+
+/// Peak resident set size (`VmHWM` of `/proc/PID/status`) in KiB: the most the process held
+/// since it started or since [`reset_peak_rss`].
+pub fn peak_rss_kib(pid: u32) -> std::io::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_status_kib(&text, "VmHWM").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("no VmHWM in /proc/{pid}/status"),
+        )
+    })
+}
+
+/// Sets the peak (`VmHWM`) of `pid` back to its current RSS (writes `5` to
+/// `/proc/PID/clear_refs`, Linux 4.0 and later), so that [`peak_rss_kib`] afterwards tells the
+/// peak of what came after, not of everything since the start.
+pub fn reset_peak_rss(pid: u32) -> std::io::Result<()> {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
+}
+
+/// What a finished child process used, as the kernel counted it ([`wait_with_usage`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChildUsage {
+    /// Exit code, or minus the signal that ended it.
+    pub code: i32,
+    /// User + system CPU seconds of the process (all threads).
+    pub cpu_s: f64,
+    /// Its peak resident set size in KiB (`ru_maxrss`).
+    pub max_rss_kib: u64,
+}
+
+/// Waits (blocking) for `child` and returns its usage from `wait4`: the exact peak RSS of a
+/// short-lived process, which sampling `/proc` could miss. It takes the child, since it reaps
+/// it (std could not wait for it again).
+pub fn wait_with_usage(child: std::process::Child) -> std::io::Result<ChildUsage> {
+    let pid = child.id();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to be overwritten.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: valid pointers to locals; pid is our child.
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r == pid as libc::pid_t {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        -libc::WTERMSIG(status)
+    } else {
+        i32::MIN
+    };
+    Ok(ChildUsage {
+        code,
+        cpu_s: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss.max(0) as u64,
     })
 }
 
@@ -160,6 +228,24 @@ pub fn baresip_version(log: &str) -> String {
         .unwrap_or_else(|| "baresip (version unknown)".into())
 }
 
+/// The workspace root (the folder holding `benches/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ lies in the workspace")
+        .to_path_buf()
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative paths from the workspace root), else
+/// `<workspace>/target`.
+pub fn target_dir() -> PathBuf {
+    let root = workspace_root();
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => root.join(t),
+        None => root.join("target"),
+    }
+}
+
 /// Path of the already built frontdesk binary (`given`, else the workspace target dir's
 /// debug or release build) and the profile it was built with; the benchmarks build nothing.
 pub fn frontdesk_binary(given: Option<&Path>, debug: bool) -> Result<(PathBuf, String), String> {
@@ -172,14 +258,7 @@ pub fn frontdesk_binary(given: Option<&Path>, debug: bool) -> Result<(PathBuf, S
         }
         return Ok((p.to_path_buf(), "given".into()));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("benches/ lies in the workspace")
-        .to_path_buf();
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => root.join(t),
-        None => root.join("target"),
-    };
+    let target = target_dir();
     let profile = if debug { "debug" } else { "release" };
     let bin = target.join(profile).join("frontdesk");
     if !is_executable(&bin) {
@@ -213,6 +292,36 @@ mod tests {
         let pid = std::process::id();
         assert!(cpu_seconds(pid).unwrap() >= 0.0);
         assert!(rss_kib(pid).unwrap() > 0);
+    }
+
+    #[test]
+    fn peak_rss_can_be_reset() {
+        let pid = std::process::id();
+        // 64 MiB touched and freed: the peak stays up until it is reset.
+        let big = vec![1u8; 64 << 20];
+        assert_eq!(big.iter().map(|&b| b as u64).sum::<u64>(), 64 << 20);
+        drop(big);
+        let before = peak_rss_kib(pid).unwrap();
+        assert!(before >= 64 * 1024, "{before} KiB");
+        reset_peak_rss(pid).unwrap();
+        let after = peak_rss_kib(pid).unwrap();
+        assert!(after < before, "{after} KiB after reset, {before} before");
+    }
+
+    #[test]
+    fn usage_of_a_finished_child() {
+        let child = Command::new("sh")
+            .args([
+                "-c",
+                "head -c 30000000 /dev/zero | sort > /dev/null; exit 3",
+            ])
+            .spawn()
+            .unwrap();
+        let usage = wait_with_usage(child).unwrap();
+        assert_eq!(usage.code, 3, "{usage:?}");
+        // `sort` held the 30 MB it read (the largest child counts for the shell too).
+        assert!(usage.max_rss_kib > 20_000, "{usage:?}");
+        assert!(usage.cpu_s >= 0.0);
     }
 
     #[test]
