@@ -11,6 +11,7 @@ use frontdesk_api::{
     VoicemailMessage,
 };
 use frontdesk_api::{ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult};
+use frontdesk_api::{ModelInstallProgress, ModelInstallRequest, SpeechModels};
 use std::path::{Path, PathBuf};
 use tauri::ipc::Response;
 use tauri::State;
@@ -160,6 +161,21 @@ pub async fn import_contacts(
 #[tauri::command]
 pub async fn delete_contact(shell: State<'_, Shell>, id: i64) -> Reply<()> {
     shell.engine.delete_contact(id).await
+}
+
+/// The Whisper model catalogue, what is installed, and the model the voicemail uses.
+#[tauri::command]
+pub async fn speech_models(shell: State<'_, Shell>) -> Reply<SpeechModels> {
+    shell.engine.speech_models().await
+}
+
+/// Starts installing a model (the Voicemail tab's button); progress arrives as events.
+#[tauri::command]
+pub async fn install_speech_model(
+    shell: State<'_, Shell>,
+    request: ModelInstallRequest,
+) -> Reply<ModelInstallProgress> {
+    shell.engine.install_speech_model(request).await
 }
 
 /// A message's recording as raw bytes (the page gets an `ArrayBuffer`, not JSON): `ogg` as

@@ -75,6 +75,8 @@ pub fn run() -> ExitCode {
             commands::contacts,
             commands::import_contacts,
             commands::delete_contact,
+            commands::speech_models,
+            commands::install_speech_model,
         ])
         .setup(move |app| setup(app, link))
         .build(tauri::generate_context!());

@@ -3,6 +3,7 @@
 import { ApiFailure, type Backend, type CallAction, type CallInfo, type DialRequest, type Event, type Lamp } from "./api/backend";
 import type { Inbox } from "./inbox";
 import type { Store } from "./store";
+import { MODEL_INSTALL_EVENT } from "./views/models";
 
 /** How many history rows the page shows. */
 export const HISTORY_LIMIT = 50;
@@ -109,6 +110,9 @@ export class App {
       case "voicemail":
       case "voicemail_deleted":
         this.inbox.onEvent(event);
+        break;
+      case "model_install":
+        window.dispatchEvent(new CustomEvent(MODEL_INSTALL_EVENT, { detail: event.progress }));
         break;
       case "lamp": {
         const lamp = event.lamp;

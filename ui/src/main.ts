@@ -14,6 +14,7 @@ import { mountHistory } from "./views/history";
 import { mountInbox } from "./views/inbox";
 import { mountIncoming } from "./views/incoming";
 import { mountLamps } from "./views/lamps";
+import { mountModels } from "./views/models";
 import { mountNotice } from "./views/notice";
 import { mountTabs } from "./views/tabs";
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   mountTabs(store);
   mountInbox(inbox, store);
   mountContacts(backend, store, notify);
+  mountModels(backend, notify);
   await app.start();
   document.body.dataset.ready = "true";
 }

@@ -298,13 +298,13 @@ impl Backend for Engine {
     }
 
     async fn speech_models(&self) -> Result<SpeechModels, ApiError> {
-        Ok(Engine::speech_models(self))
+        Ok(self.models_overview())
     }
 
     async fn install_speech_model(
         &self,
         request: ModelInstallRequest,
     ) -> Result<ModelInstallProgress, ApiError> {
-        Engine::install_speech_model(self, request)
+        self.start_model_install(request)
     }
 }

@@ -19,6 +19,7 @@ import type {
   VoicemailMessage,
 } from "./generated";
 import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
+import type { ModelInstallProgress, ModelInstallRequest, SpeechModels } from "./generated";
 import type { Notifier } from "./notifier";
 
 export type * from "./generated";
@@ -75,6 +76,11 @@ export interface Backend {
   importContacts(request: ContactImportRequest): Promise<ContactImportResult>;
   /** Deletes a contact. */
   deleteContact(id: number): Promise<void>;
+  // --- the Whisper speech models ---
+  /** The model catalogue, what is installed, and the model the voicemail uses. */
+  speechModels(): Promise<SpeechModels>;
+  /** Starts installing a model; `model_install` events report the rest. */
+  installSpeechModel(request: ModelInstallRequest): Promise<ModelInstallProgress>;
 
   /** Desktop notifications the way this shell shows them. */
   readonly notifier: Notifier;

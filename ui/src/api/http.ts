@@ -18,6 +18,7 @@ import type {
   VoicemailMessage,
 } from "./generated";
 import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
+import type { ModelInstallProgress, ModelInstallRequest, SpeechModels } from "./generated";
 import { WebNotifier, type Notifier } from "./notifier";
 
 /** Reconnect delays for the event socket: quick at first, then every few seconds. */
@@ -108,6 +109,12 @@ export class HttpBackend implements Backend {
   }
   async deleteContact(id: number): Promise<void> {
     await this.request("DELETE", `contacts/${id}`);
+  }
+  speechModels(): Promise<SpeechModels> {
+    return this.request("GET", "models");
+  }
+  installSpeechModel(request: ModelInstallRequest): Promise<ModelInstallProgress> {
+    return this.request("POST", "models/install", request);
   }
 
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {

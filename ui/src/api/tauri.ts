@@ -22,6 +22,7 @@ import type {
   VoicemailMessage,
 } from "./generated";
 import type { ContactEntry, ContactFilter, ContactImportRequest, ContactImportResult } from "./generated";
+import type { ModelInstallProgress, ModelInstallRequest, SpeechModels } from "./generated";
 import type { Notification, Notifier, NotifierPermission } from "./notifier";
 
 export const EVENT_NAME = "frontdesk://event";
@@ -99,6 +100,12 @@ export class TauriBackend implements Backend {
   }
   deleteContact(id: number): Promise<void> {
     return call("delete_contact", { id });
+  }
+  speechModels(): Promise<SpeechModels> {
+    return call("speech_models");
+  }
+  installSpeechModel(request: ModelInstallRequest): Promise<ModelInstallProgress> {
+    return call("install_speech_model", { request });
   }
 
   async subscribe(onEvent: (event: Event) => void, onConnection: ConnectionListener): Promise<() => void> {

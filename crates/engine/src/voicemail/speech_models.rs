@@ -52,7 +52,7 @@ impl Engine {
     }
 
     /// The catalogue with what is installed, and the model the voicemail uses.
-    pub(crate) fn speech_models(&self) -> SpeechModels {
+    pub(crate) fn models_overview(&self) -> SpeechModels {
         let dir = frontdesk_models::models_dir(&self.config.data.dir);
         let found = frontdesk_models::installed(&dir);
         let state = |name: &str| {
@@ -107,7 +107,7 @@ impl Engine {
     }
 
     /// Starts installing a model (see [`frontdesk_api::Backend::install_speech_model`]).
-    pub(crate) fn install_speech_model(
+    pub(crate) fn start_model_install(
         &self,
         request: ModelInstallRequest,
     ) -> Result<ModelInstallProgress, ApiError> {
