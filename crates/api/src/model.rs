@@ -328,6 +328,16 @@ pub enum Event {
         /// Where it is now.
         progress: crate::ModelInstallProgress,
     },
+    /// Callers forwarded to a person (`[voicemail.human]`) have used 90 % or more of this
+    /// month's minutes; sent once a month. At the limit they are no longer forwarded.
+    ForwardingMinutes {
+        /// Minutes used this month.
+        used_minutes: u64,
+        /// The monthly limit.
+        limit_minutes: u64,
+        /// What this means and what to do, in words for the user.
+        message: String,
+    },
     /// Something the user should see that belongs to no call or account,
     /// e.g. an audio device fell back to the default.
     Notice {

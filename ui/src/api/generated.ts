@@ -911,7 +911,19 @@ on: boolean, } | { "type": "model_install",
 /**
  * Where it is now.
  */
-progress: ModelInstallProgress, } | { "type": "notice", 
+progress: ModelInstallProgress, } | { "type": "forwarding_minutes", 
+/**
+ * Minutes used this month.
+ */
+used_minutes: number, 
+/**
+ * The monthly limit.
+ */
+limit_minutes: number, 
+/**
+ * What this means and what to do, in words for the user.
+ */
+message: string, } | { "type": "notice", 
 /**
  * The message, in words a user can act on.
  */

@@ -204,8 +204,8 @@ async fn book_forwarded(engine: &Engine, talked: Duration) {
     if let Some(warning) =
         super::human::book(&engine.history, now, seconds, rules.limit_seconds()).await
     {
-        tracing::warn!("{warning}");
-        engine.emit(Event::Notice { message: warning });
+        tracing::warn!("voicemail: {warning:?}");
+        engine.emit(warning);
     }
 }
 

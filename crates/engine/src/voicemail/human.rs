@@ -3,6 +3,7 @@
 
 use super::weekday;
 use crate::history::History;
+use frontdesk_api::Event;
 use frontdesk_config::HumanConfig;
 use frontdesk_voicemail::human::{month_key, HoursWindow, HumanForwarding, HumanSettings};
 use jiff::civil::{DateTime, Time};
@@ -48,14 +49,14 @@ pub(crate) async fn used_seconds(history: &History, at: DateTime) -> u64 {
 }
 
 /// Books `seconds` of forwarding in the month of `at` (local time, when the forward ended).
-/// Returns the warning to show (as a notice and a desktop notification) when this pushed the
+/// Returns the warning for the front ends (a desktop notification) when this pushed the
 /// month past 90 % of `limit_seconds`; it comes once per month.
 pub(crate) async fn book(
     history: &History,
     at: DateTime,
     seconds: u64,
     limit_seconds: u64,
-) -> Option<String> {
+) -> Option<Event> {
     let month = month_key(at);
     let warned = history
         .run(move |s| {
@@ -65,14 +66,18 @@ pub(crate) async fn book(
         .await
         .map_err(|e| tracing::error!("voicemail: cannot book forwarded minutes: {e}"))
         .ok()??;
-    Some(format!(
-        "Forwarding callers to a person has used {} of {} minutes this month ({} %); at the \
-         limit callers are no longer forwarded, but they can still leave a message. Raise \
-         [voicemail.human] monthly_minutes to allow more.",
-        warned.seconds / 60,
-        limit_seconds / 60,
+    let (used_minutes, limit_minutes) = (warned.seconds / 60, limit_seconds / 60);
+    let message = format!(
+        "Forwarding callers to a person has used {used_minutes} of {limit_minutes} minutes this \
+         month ({} %); at the limit callers are no longer forwarded, but they can still leave a \
+         message. Raise [voicemail.human] monthly_minutes to allow more.",
         warned.percent_of(limit_seconds).min(100),
-    ))
+    );
+    Some(Event::ForwardingMinutes {
+        used_minutes,
+        limit_minutes,
+        message,
+    })
 }
 
 #[cfg(test)]
@@ -126,10 +131,18 @@ mod tests {
         let limit = 600;
         assert_eq!(used_seconds(&history, november).await, 0);
         assert_eq!(book(&history, november, 500, limit).await, None);
-        let warning = book(&history, november, 45, limit).await.unwrap();
+        let Some(Event::ForwardingMinutes {
+            used_minutes,
+            limit_minutes,
+            message,
+        }) = book(&history, november, 45, limit).await
+        else {
+            panic!("the 90 % warning is due");
+        };
+        assert_eq!((used_minutes, limit_minutes), (9, 10));
         assert!(
-            warning.contains("9 of 10 minutes this month (90 %)"),
-            "{warning}"
+            message.contains("9 of 10 minutes this month (90 %)"),
+            "{message}"
         );
         assert_eq!(book(&history, november, 100, limit).await, None);
         assert_eq!(used_seconds(&history, november).await, 645);

@@ -272,6 +272,7 @@ mod tests {
     use frontdesk_categories::{default_categories, Categorizer, Language};
     use frontdesk_voicemail::human::{Decision, Heard, HumanForwarding, HumanSettings};
     use std::path::Path;
+    use std::path::PathBuf;
     use std::time::Instant;
 
     const FRAME: usize = 320;
