@@ -854,6 +854,11 @@ async fn run(args: &Args) -> Res<()> {
         let fd_check = script_check(SCRIPT, &fd.transcript);
         let peer_check = script_check(SCRIPT, &peer.transcript);
         let ok = fd_check.ok(fd.recorded_s) && peer_check.ok(peer.audio_s);
+        let same = if fd.transcript == peer.transcript {
+            "the same text"
+        } else {
+            "DIFFERENT texts"
+        };
         all_ok &= ok;
         println!(
             "  {seconds:>3} s: spoke {:.2} s; BYE → call-ended event {:.1} ms; hang-up → filed {:.3} s; \
@@ -879,7 +884,7 @@ async fn run(args: &Args) -> Res<()> {
         );
         println!(
             "        1-min load {load_before:.2} → {load_after:.2}; words heard: frontdesk {} \
-             ({:.2} of them the script's), whisper-cli {} ({:.2}){}",
+             ({:.2} of them the script's), whisper-cli {} ({:.2}), {same}{}",
             fd_check.words,
             fd_check.from_script,
             peer_check.words,
@@ -951,6 +956,7 @@ async fn run(args: &Args) -> Res<()> {
         "threads": THREADS,
         "machine": {"nproc": nproc, "cpu_model": cpu, "loadavg_start": load_start, "loadavg_end": load_end},
         "messages": messages,
+        "same_transcripts": results.iter().all(|(_, fd, peer, ..)| fd.transcript == peer.transcript),
         "target_30s_s": TARGET_30S,
         "transcripts_ok": all_ok,
     });

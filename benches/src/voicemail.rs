@@ -75,9 +75,10 @@ pub fn cmake_version(cmake: &str) -> Option<String> {
     })
 }
 
-/// How a transcript compares with the script the caller read from: a message may start and end
-/// anywhere in the script, so what counts is that the words heard are the script's and that
-/// there are enough of them.
+/// How a transcript compares with the script the caller read from. A message starts and ends
+/// anywhere in the script, and tiny.en mishears some of a 10 s stretch that starts mid-sentence
+/// ("I am calling him out in my server repair server"), so the check only asks that Whisper
+/// heard speech and some of the script, not another text or a few words in silence.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScriptCheck {
     /// Words in the transcript.
@@ -87,11 +88,10 @@ pub struct ScriptCheck {
 }
 
 impl ScriptCheck {
-    /// Whether Whisper heard the script in `seconds` of it: at least 0.7 of the words are the
-    /// script's and there is at least one word per 2 s (espeak-ng says 2 a second). Below
-    /// that it heard something else, or little, and its timing says little.
+    /// Whether Whisper heard the script in `seconds` of it: at least one word per 2 s
+    /// (espeak-ng says 2 a second) and at least 0.3 of them the script's.
     pub fn ok(&self, seconds: f64) -> bool {
-        self.from_script >= 0.7 && self.words as f64 >= seconds / 2.0
+        self.from_script >= 0.3 && self.words as f64 >= seconds / 2.0
     }
 }
 
@@ -146,6 +146,12 @@ mod tests {
         let check = script_check("Hello Maria, the oven is broken.", "the oven's Mayn broken");
         assert_eq!(check.words, 4);
         assert!((check.from_script - 0.5).abs() < 1e-9, "{check:?}");
+        assert!(check.ok(8.0) && !check.ok(9.0));
+        let check = script_check(
+            "Hello Maria, the oven is broken.",
+            "Thank you for watching.",
+        );
+        assert_eq!((check.words, check.from_script), (4, 0.0));
         assert!(!check.ok(2.0));
         let check = script_check("Hello Maria, the oven is broken.", "Oven is broken. Hello");
         assert_eq!((check.words, check.from_script), (4, 1.0));
