@@ -104,6 +104,19 @@ export class App {
       case "notice":
         this.notify(event.message);
         break;
+      case "forwarding_minutes":
+        // Once a month: shown in the page and as a desktop notification, since it may need
+        // someone to raise the limit before callers stop reaching a person.
+        this.notify(event.message);
+        void this.backend.notifier.show(
+          {
+            title: `Forwarding: ${event.used_minutes} of ${event.limit_minutes} minutes used`,
+            body: event.message,
+            tag: "frontdesk-forwarding-minutes",
+          },
+          () => window.focus(),
+        );
+        break;
       case "do_not_disturb":
         this.applyDoNotDisturb(event.on);
         break;
