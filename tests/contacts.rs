@@ -4,15 +4,12 @@
 //! caller (baresip) nobody answers leaves a message, and the inbox names the imported contact
 //! the calling number belongs to.
 
-use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent};
+mod support;
+
+use frontdesk_testbed::{Baresip, BaresipOptions, CallEvent};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
-use std::time::Duration;
-use tokio::process::{Child, Command};
-
-const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
-const WAIT: Duration = Duration::from_secs(15);
+use support::{Daemon, Launch, WAIT};
 
 /// The caller's number as baresip sends it (its From user): Maria's office line, written the
 /// national way.
@@ -41,139 +38,17 @@ fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64)
     out
 }
 
-/// A daemon with its own config, data dir and log file.
-struct Daemon {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    sip_port: u16,
-    child: Child,
-}
-
-impl Daemon {
-    async fn start(extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        tone_wav(dir.path().join("mic.wav"), 700.0, 10.0, 16000).unwrap();
-        let sip_port = frontdesk_testbed::free_port().unwrap();
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n[audio]\nbackend = \"file\"\nplay = \"mic.wav\"\nrecord = \"rec-{{call}}.wav\"\n[data]\ndir = \"data\"\n{extra}"
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
-        let child = Command::new(BIN)
-            .args(["daemon", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env("HOME", dir.path())
-            .env_remove("FRONTDESK_WHISPER_MODEL")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        Daemon {
-            dir,
-            config,
-            sip_port,
-            child,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Runs `frontdesk ctl <args>` in `cwd`.
-    async fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .current_dir(cwd)
-            .arg("ctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("HOME", self.dir.path())
-            .output()
-            .await
-            .unwrap()
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.run_in(self.dir.path(), args).await
-    }
-
-    /// Runs `frontdesk ctl <args> --json`, which must succeed, and parses its JSON.
-    async fn ctl(&self, args: &[&str]) -> Value {
-        let output = self.run(&[args, &["--json"]].concat()).await;
-        assert!(
-            output.status.success(),
-            "ctl {args:?}: {}\nlog:\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            self.log_tail()
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-
-    /// Polls `ctl <args> --json` until `check` holds.
-    async fn wait_for(
-        &self,
-        args: &[&str],
-        within: Duration,
-        check: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let output = self.run(&[args, &["--json"]].concat()).await;
-            if output.status.success() {
-                let value: Value = serde_json::from_slice(&output.stdout).unwrap();
-                if check(&value) {
-                    return value;
-                }
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "ctl {args:?} never matched; last answer {value:#}\nlog:\n{}",
-                    self.log_tail()
-                );
-            } else {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "ctl {args:?} kept failing: {}\nlog:\n{}",
-                    String::from_utf8_lossy(&output.stderr),
-                    self.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    /// SIGTERM, then waits for a clean exit.
-    async fn stop(mut self) {
-        let pid = self.child.id().unwrap() as i32;
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let status = tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            status.success(),
-            "daemon exit {status:?}; log:\n{}",
-            self.log_tail()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.path("daemon.log")).unwrap_or_default()
-    }
-
-    fn log_tail(&self) -> String {
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
+/// A daemon as [`Daemon::start`] makes it, but without the Whisper model the test run may name
+/// in `$FRONTDESK_WHISPER_MODEL`.
+async fn start_daemon(extra: &str) -> Daemon {
+    Daemon::start_with(
+        extra,
+        &Launch {
+            env_remove: &["FRONTDESK_WHISPER_MODEL"],
+            ..Launch::default()
+        },
+    )
+    .await
 }
 
 fn names(list: &Value) -> Vec<&str> {
@@ -220,7 +95,7 @@ async fn imported_contacts_name_the_caller_of_a_voicemail() {
         4.0,
         30.0,
     );
-    let daemon = Daemon::start(&format!(
+    let daemon = start_daemon(&format!(
         "[voicemail]\nanswer_after_seconds = 1\nsilence_seconds = 3\ncountry = \"DE\"\n\
          greeting = \"{}\"\ncontacts = \"{}\"\n",
         greeting.display(),
@@ -388,7 +263,7 @@ async fn imported_contacts_name_the_caller_of_a_voicemail() {
     options.play_wav = Some(message);
     let mut caller = Baresip::start(options).await.unwrap();
     caller
-        .dial(&format!("sip:101@127.0.0.1:{}", daemon.sip_port))
+        .dial(&format!("sip:101@127.0.0.1:{}", daemon.sip_port()))
         .await
         .unwrap();
     caller
@@ -445,7 +320,7 @@ async fn imported_contacts_name_the_caller_of_a_voicemail() {
 
 #[tokio::test]
 async fn a_missing_or_unreadable_file_is_refused_with_its_name_and_nothing_changes() {
-    let daemon = Daemon::start("").await;
+    let daemon = start_daemon("").await;
     daemon.wait_for(&["status"], WAIT, |_| true).await;
     let missing = daemon
         .run(&["contacts", "import", "/nonexistent/book.csv"])

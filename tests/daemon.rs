@@ -2,6 +2,8 @@
 //! baresip as the colleague. Also checks that a password never reaches the config file, the
 //! data directory or the logs, even at trace level.
 
+mod support;
+
 use frontdesk_testbed::{
     assert_contains_tone, tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions,
 };
@@ -9,126 +11,21 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::process::{Child, Command};
+use support::{Daemon, Launch, BIN, WAIT};
+use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
-const WAIT: Duration = Duration::from_secs(15);
-
-/// A daemon with its own config, data dir and log file.
-struct Daemon {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    child: Child,
-}
-
-impl Daemon {
-    /// Writes the config (`account` is TOML for one `[[account]]`), starts the daemon with
-    /// `env` set and logging at trace level into `daemon.log`.
-    async fn start(account: &str, env: &[(&str, &str)]) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        tone_wav(dir.path().join("mic.wav"), 700.0, 10.0, 16000).unwrap();
-        let port = frontdesk_testbed::free_port().unwrap();
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[sip]\nlisten = \"127.0.0.1:{port}\"\n[audio]\nbackend = \"file\"\nplay = \"mic.wav\"\nrecord = \"rec-{{call}}.wav\"\n[data]\ndir = \"data\"\n{account}"
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
-        let mut command = Command::new(BIN);
-        command
-            .args(["daemon", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "trace")
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true);
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let child = command.spawn().unwrap();
-        Daemon { dir, config, child }
-    }
-
-    /// Runs `frontdesk ctl <args> --json` and parses its one JSON document.
-    async fn ctl(&self, args: &[&str]) -> Value {
-        let output = Command::new(BIN)
-            .arg("ctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .arg("--json")
-            .env("HOME", self.dir.path())
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "ctl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-
-    /// Polls `ctl <args>` until `check` holds.
-    async fn wait_for(&self, args: &[&str], check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let ready = Command::new(BIN)
-                .args(["ctl", "--config"])
-                .arg(&self.config)
-                .arg("status")
-                .env("HOME", self.dir.path())
-                .output()
-                .await
-                .unwrap();
-            if ready.status.success() {
-                let value = self.ctl(args).await;
-                if check(&value) {
-                    return value;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "ctl {args:?} never matched; log:\n{}",
-                self.log_tail()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default();
-        log.lines()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// SIGTERM, then waits for a clean exit.
-    async fn stop(mut self) -> tempfile::TempDir {
-        let pid = self.child.id().unwrap() as i32;
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let status = tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            status.success(),
-            "daemon exit {status:?}; log:\n{}",
-            self.log_tail()
-        );
-        self.dir
-    }
+/// Writes the config (`account` is TOML for one `[[account]]`), starts the daemon with `env`
+/// set and logging at trace level (the password must not show even there).
+async fn start(account: &str, env: &[(&str, &str)]) -> Daemon {
+    Daemon::start_with(
+        account,
+        &Launch {
+            rust_log: "trace",
+            env,
+            ..Launch::default()
+        },
+    )
+    .await
 }
 
 fn account(k: &Kamailio, user: &str, password_env: Option<&str>) -> String {
@@ -167,12 +64,12 @@ async fn ctl_drives_a_real_call_and_the_password_stays_secret() {
     let k = Kamailio::start(KamailioOptions::default()).await.unwrap();
     let user = "7319";
     let password = Kamailio::password_for(user);
-    let daemon = Daemon::start(
+    let daemon = start(
         &account(&k, user, Some("OFFICE_PASSWORD")),
         &[("OFFICE_PASSWORD", &password)],
     )
     .await;
-    daemon.wait_for(&["status"], registered).await;
+    daemon.wait_for(&["status"], WAIT, registered).await;
 
     let scratch = tempfile::tempdir().unwrap();
     let mut colleague = BaresipOptions::new("202");
@@ -188,18 +85,18 @@ async fn ctl_drives_a_real_call_and_the_password_stays_secret() {
     let call = daemon.ctl(&["dial", "202"]).await;
     let id = call["id"].as_str().unwrap().to_string();
     daemon
-        .wait_for(&["calls"], |calls| calls[0]["state"] == "active")
+        .wait_for(&["calls"], WAIT, |calls| calls[0]["state"] == "active")
         .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     daemon.ctl(&["hangup", &id]).await;
     colleague.wait_event(CallEvent::Closed, WAIT).await.unwrap();
     let history = daemon
-        .wait_for(&["history"], |h| h[0]["end_reason"] == "local_hangup")
+        .wait_for(&["history"], WAIT, |h| h[0]["end_reason"] == "local_hangup")
         .await;
     assert_eq!(history[0]["remote_number"], "202");
     assert_contains_tone(colleague.last_recording(WAIT).await.unwrap(), 700.0);
 
-    let dir = daemon.stop().await;
+    let dir = daemon.stop().await.expect("the harness made the directory");
     assert!(
         k.contacts(user).await.unwrap().is_empty(),
         "SIGTERM must un-REGISTER"
@@ -257,9 +154,9 @@ async fn a_password_stored_in_the_keyring_is_used_for_registration() {
     );
     assert!(!String::from_utf8_lossy(&output.stdout).contains(&password));
 
-    let daemon = Daemon::start(&config_text, &[]).await;
-    daemon.wait_for(&["status"], registered).await;
-    let dir = daemon.stop().await;
+    let daemon = start(&config_text, &[]).await;
+    daemon.wait_for(&["status"], WAIT, registered).await;
+    let dir = daemon.stop().await.expect("the harness made the directory");
     frontdesk_config::secrets::delete_password(&name).unwrap();
     assert_eq!(
         files_containing(dir.path(), &password),
@@ -278,7 +175,7 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
     .unwrap();
     let user = "7320";
     let password = Kamailio::password_for(user);
-    let daemon = Daemon::start(
+    let daemon = start(
         &format!(
             "{}blf = [\"203\"]\n",
             account(&k, user, Some("OFFICE_PASSWORD"))
@@ -286,9 +183,9 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
         &[("OFFICE_PASSWORD", &password)],
     )
     .await;
-    daemon.wait_for(&["status"], registered).await;
+    daemon.wait_for(&["status"], WAIT, registered).await;
     daemon
-        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "idle")
+        .wait_for(&["blf"], WAIT, |lamps| lamps[0]["state"] == "idle")
         .await;
 
     let scratch = tempfile::tempdir().unwrap();
@@ -311,7 +208,7 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
     // The caller rings; we answer, hold (music) and take them back, all with ctl.
     caller.dial(&k.aor(user)).await.unwrap();
     let calls = daemon
-        .wait_for(&["calls"], |calls| calls[0]["state"] == "incoming")
+        .wait_for(&["calls"], WAIT, |calls| calls[0]["state"] == "incoming")
         .await;
     let id = calls[0]["id"].as_str().unwrap().to_string();
     daemon.ctl(&["answer", &id]).await;
@@ -320,15 +217,15 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
         .await
         .unwrap();
     daemon
-        .wait_for(&["calls"], |calls| calls[0]["state"] == "active")
+        .wait_for(&["calls"], WAIT, |calls| calls[0]["state"] == "active")
         .await;
     daemon.ctl(&["hold", &id]).await;
     daemon
-        .wait_for(&["calls"], |calls| calls[0]["on_hold"] == true)
+        .wait_for(&["calls"], WAIT, |calls| calls[0]["on_hold"] == true)
         .await;
     daemon.ctl(&["resume", &id]).await;
     daemon
-        .wait_for(&["calls"], |calls| calls[0]["on_hold"] == false)
+        .wait_for(&["calls"], WAIT, |calls| calls[0]["on_hold"] == false)
         .await;
 
     // `##203#` hands the caller to the colleague; the lamp shows 203 ringing, busy, idle.
@@ -340,7 +237,7 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
         .await
         .unwrap();
     daemon
-        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "ringing")
+        .wait_for(&["blf"], WAIT, |lamps| lamps[0]["state"] == "ringing")
         .await;
     colleague.answer().await.unwrap();
     colleague
@@ -348,16 +245,16 @@ async fn ctl_runs_the_desk_lamps_hold_and_a_keypad_transfer() {
         .await
         .unwrap();
     daemon
-        .wait_for(&["history"], |h| h[0]["end_reason"] == "transferred")
+        .wait_for(&["history"], WAIT, |h| h[0]["end_reason"] == "transferred")
         .await;
     daemon
-        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "busy")
+        .wait_for(&["blf"], WAIT, |lamps| lamps[0]["state"] == "busy")
         .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     caller.hangup().await.unwrap();
     colleague.wait_event(CallEvent::Closed, WAIT).await.unwrap();
     daemon
-        .wait_for(&["blf"], |lamps| lamps[0]["state"] == "idle")
+        .wait_for(&["blf"], WAIT, |lamps| lamps[0]["state"] == "idle")
         .await;
     assert_contains_tone(colleague.last_recording(WAIT).await.unwrap(), 1000.0);
     daemon.stop().await;

@@ -2,91 +2,21 @@
 //! restart on the same data directory the message is in the inbox (`frontdesk ctl inbox`) with
 //! the audio up to the kill, and it gets transcribed.
 
+mod support;
+
 use frontdesk_testbed::speech::{Repeat, Speech};
 use frontdesk_testbed::{Baresip, BaresipOptions, CallEvent};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::process::{Child, Command};
+use support::{model, Daemon, Launch, WAIT};
 
-const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
-const WAIT: Duration = Duration::from_secs(15);
-
-/// The daemon on a config in `dir`, logging into `daemon-N.log`.
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-    dir: PathBuf,
-    config: PathBuf,
-}
-
-impl Daemon {
-    async fn start(dir: &Path, config: &Path, run: u32) -> Daemon {
-        let log = dir.join(format!("daemon-{run}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(BIN)
-            .args(["daemon", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .env("HOME", dir)
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let daemon = Daemon {
-            child,
-            log,
-            dir: dir.to_path_buf(),
-            config: config.to_path_buf(),
-        };
-        // Ready once `ctl status` gets an answer.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let status = Command::new(BIN)
-                .args(["ctl", "--config"])
-                .arg(config)
-                .arg("status")
-                .env("HOME", dir)
-                .output()
-                .await
-                .unwrap();
-            if status.status.success() {
-                return daemon;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the daemon never answered; log:\n{}",
-                daemon.log()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Runs `frontdesk ctl <args> --json` and parses its one JSON document.
-    async fn ctl(&self, args: &[&str]) -> Value {
-        let output = Command::new(BIN)
-            .args(["ctl", "--config"])
-            .arg(&self.config)
-            .args(args)
-            .arg("--json")
-            .env("HOME", &self.dir)
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "ctl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
+/// The daemon on `config` in `dir`, logging into `daemon-<run>.log`, ready once `ctl status`
+/// answers.
+async fn start(dir: &Path, config: &Path, run: u32) -> Daemon {
+    let log = dir.join(format!("daemon-{run}.log"));
+    let daemon = Daemon::spawn(dir, config, &log, &Launch::default());
+    daemon.wait_ready().await;
+    daemon
 }
 
 /// Writes `text` spoken by espeak-ng (the testbed's voice) as 16-bit mono WAV at `rate` after
@@ -111,21 +41,6 @@ fn speak(
     .write(dir.join(format!("{name}.wav")))
     .unwrap_or_else(|e| panic!("cannot speak {name}: {e}"));
     (spoken.path, spoken.utterance_secs)
-}
-
-/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
-fn model() -> PathBuf {
-    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/ggml-tiny.en.bin")
-        });
-    assert!(
-        path.is_file(),
-        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
-        path.display()
-    );
-    path
 }
 
 /// Files under `dir` whose name ends with `suffix`, two levels down (the month folders).
@@ -169,7 +84,7 @@ async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart
         ),
     )
     .unwrap();
-    let mut daemon = Daemon::start(dir.path(), &config, 1).await;
+    let mut daemon = start(dir.path(), &config, 1).await;
 
     // The caller starts speaking a second after the beep and goes on and on. At the codec's
     // rate: baresip's own resampler would muffle the voice.
@@ -217,7 +132,7 @@ async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart
     assert_eq!(audio.len(), 1, "{audio:?}");
     assert_eq!(files_ending(&voicemail, ".json").len(), 1);
 
-    let daemon = Daemon::start(dir.path(), &config, 2).await;
+    let daemon = start(dir.path(), &config, 2).await;
     let deadline = Instant::now() + WAIT * 4;
     let entry = loop {
         let inbox = daemon.ctl(&["inbox"]).await;

@@ -2,33 +2,17 @@
 //! espeak-ng speech, the real Whisper model, and then the inbox through `frontdesk ctl` and
 //! the control API — list, show, search, mark read, export, play, delete.
 
-use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent, Speech};
+mod support;
+
+use frontdesk_testbed::{Baresip, BaresipOptions, CallEvent, Speech};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
 use std::time::Duration;
+use support::{model, Daemon, WAIT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
-const WAIT: Duration = Duration::from_secs(15);
 /// Transcription with the tiny model on a busy 2-core machine may take a while.
 const TRANSCRIBED: Duration = Duration::from_secs(120);
-
-/// The Whisper model the tests use: `$FRONTDESK_WHISPER_MODEL`, else `../shared/models/`.
-fn model() -> PathBuf {
-    let path = std::env::var_os("FRONTDESK_WHISPER_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/ggml-tiny.en.bin")
-        });
-    assert!(
-        path.is_file(),
-        "no Whisper model at {}: put ggml-tiny.en.bin into ../shared/models or set FRONTDESK_WHISPER_MODEL",
-        path.display()
-    );
-    path
-}
 
 /// `text` spoken by espeak-ng (the testbed's voice) as mono WAV at `rate`, with `before` and
 /// `after` seconds of silence.
@@ -44,170 +28,43 @@ fn speak(dir: &Path, name: &str, text: &str, rate: u32, before: f64, after: f64)
     .path
 }
 
-/// A daemon with its own config, data dir and log file.
-struct Daemon {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    sip_port: u16,
-    child: Child,
-}
-
-impl Daemon {
-    async fn start(extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        tone_wav(dir.path().join("mic.wav"), 700.0, 10.0, 16000).unwrap();
-        let sip_port = frontdesk_testbed::free_port().unwrap();
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n[audio]\nbackend = \"file\"\nplay = \"mic.wav\"\nrecord = \"rec-{{call}}.wav\"\n[data]\ndir = \"data\"\n{extra}"
-            ),
-        )
+/// One raw HTTP GET against the control API with the daemon's token: status, body.
+async fn control_get(daemon: &Daemon, path: &str, headers: &[&str]) -> (u16, Vec<u8>) {
+    let endpoint: Value =
+        serde_json::from_slice(&std::fs::read(daemon.data().join("control.json")).unwrap())
+            .unwrap();
+    let addr = endpoint["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
+    let token = std::fs::read_to_string(daemon.data().join("control-token")).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n",
+        token.trim()
+    );
+    for header in headers {
+        request += &format!("{header}\r\n");
+    }
+    request += "\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head");
+    let status = std::str::from_utf8(&response[9..12])
+        .unwrap()
+        .parse()
         .unwrap();
-        let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
-        let child = Command::new(BIN)
-            .args(["daemon", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        Daemon {
-            dir,
-            config,
-            sip_port,
-            child,
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    /// Runs `frontdesk ctl <args>` as it is.
-    async fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("ctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("HOME", self.dir.path())
-            .output()
-            .await
-            .unwrap()
-    }
-
-    /// Runs `frontdesk ctl <args> --json`, which must succeed, and parses its JSON.
-    async fn ctl(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let output = self.run(&all).await;
-        assert!(
-            output.status.success(),
-            "ctl {args:?}: {}\nlog:\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            self.log_tail()
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-
-    /// Polls `ctl <args> --json` until `check` holds.
-    async fn wait_for(
-        &self,
-        args: &[&str],
-        within: Duration,
-        check: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let output = self.run(&[args, &["--json"]].concat()).await;
-            if output.status.success() {
-                let value: Value = serde_json::from_slice(&output.stdout).unwrap();
-                if check(&value) {
-                    return value;
-                }
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "ctl {args:?} never matched; last answer {value:#}\nlog:\n{}",
-                    self.log_tail()
-                );
-            } else {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "ctl {args:?} kept failing: {}\nlog:\n{}",
-                    String::from_utf8_lossy(&output.stderr),
-                    self.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    /// One raw HTTP GET against the control API with the daemon's token: status, body.
-    async fn get(&self, path: &str, headers: &[&str]) -> (u16, Vec<u8>) {
-        let endpoint: Value =
-            serde_json::from_slice(&std::fs::read(self.data().join("control.json")).unwrap())
-                .unwrap();
-        let addr = endpoint["url"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("http://")
-            .to_owned();
-        let token = std::fs::read_to_string(self.data().join("control-token")).unwrap();
-        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        let mut request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n",
-            token.trim()
-        );
-        for header in headers {
-            request += &format!("{header}\r\n");
-        }
-        request += "\r\n";
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.unwrap();
-        let split = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("an HTTP head");
-        let status = std::str::from_utf8(&response[9..12])
-            .unwrap()
-            .parse()
-            .unwrap();
-        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
-        assert!(
-            !head.contains("transfer-encoding: chunked"),
-            "recordings are sent with a length: {head}"
-        );
-        (status, response[split + 4..].to_vec())
-    }
-
-    /// SIGTERM, then waits for a clean exit.
-    async fn stop(mut self) {
-        let pid = self.child.id().unwrap() as i32;
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let status = tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            status.success(),
-            "daemon exit {status:?}; log:\n{}",
-            self.log_tail()
-        );
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    assert!(
+        !head.contains("transfer-encoding: chunked"),
+        "recordings are sent with a length: {head}"
+    );
+    (status, response[split + 4..].to_vec())
 }
 
 /// Every file under `dir` whose name ends with `suffix`.
@@ -263,7 +120,7 @@ async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_dele
     options.play_wav = Some(message);
     let mut caller = Baresip::start(options).await.unwrap();
     caller
-        .dial(&format!("sip:101@127.0.0.1:{}", daemon.sip_port))
+        .dial(&format!("sip:101@127.0.0.1:{}", daemon.sip_port()))
         .await
         .unwrap();
     caller
@@ -371,15 +228,12 @@ async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_dele
     assert_eq!(daemon.ctl(&["inbox", "counts"]).await["unread_messages"], 1);
 
     // Exported as a playable WAV and a text file; a relative DIR is the caller's.
-    let exported = Command::new(BIN)
-        .current_dir(scratch.path())
-        .args(["ctl", "--config"])
-        .arg(&daemon.config)
-        .args(["inbox", "export", &id_text, "export", "--json"])
-        .env("HOME", daemon.dir.path())
-        .output()
-        .await
-        .unwrap();
+    let exported = daemon
+        .run_in(
+            scratch.path(),
+            &["inbox", "export", &id_text, "export", "--json"],
+        )
+        .await;
     assert!(
         exported.status.success(),
         "{}",
@@ -418,14 +272,14 @@ async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_dele
     let recordings = files_ending(&daemon.data(), ".opus");
     assert_eq!(recordings.len(), 1, "{recordings:?}");
     let path = format!("/api/v1/inbox/{id}/audio");
-    let (status, ogg) = daemon.get(&path, &[]).await;
+    let (status, ogg) = control_get(&daemon, &path, &[]).await;
     assert_eq!(status, 200);
     assert!(ogg.starts_with(b"OggS"), "{:?}", &ogg[..ogg.len().min(8)]);
     assert_eq!(ogg, std::fs::read(&recordings[0]).unwrap());
-    let (status, part) = daemon.get(&path, &["Range: bytes=4-99"]).await;
+    let (status, part) = control_get(&daemon, &path, &["Range: bytes=4-99"]).await;
     assert_eq!(status, 206);
     assert_eq!(part, &ogg[4..100]);
-    let (status, wav_bytes) = daemon.get(&format!("{path}?format=wav"), &[]).await;
+    let (status, wav_bytes) = control_get(&daemon, &format!("{path}?format=wav"), &[]).await;
     assert_eq!(status, 200);
     assert_eq!(&wav_bytes[..4], b"RIFF");
 
@@ -441,7 +295,7 @@ async fn a_message_nobody_answered_is_listed_found_read_exported_played_and_dele
         String::from_utf8_lossy(&again.stderr).trim(),
         format!("frontdesk: no voicemail {id}; `frontdesk ctl inbox` lists them")
     );
-    let (status, _) = daemon.get(&path, &[]).await;
+    let (status, _) = control_get(&daemon, &path, &[]).await;
     assert_eq!(status, 404);
     // The exported copies are the user's and stay.
     assert!(wav.is_file() && txt.is_file());
