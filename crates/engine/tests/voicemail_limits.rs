@@ -346,7 +346,11 @@ async fn without_a_model_the_message_is_filed_and_says_why_there_is_no_transcrip
         entries[0].transcription_state == TranscriptionState::Done
     })
     .await;
-    let transcript = done[0].transcript.as_deref().unwrap_or_default().to_lowercase();
+    let transcript = done[0]
+        .transcript
+        .as_deref()
+        .unwrap_or_default()
+        .to_lowercase();
     assert!(
         transcript.contains("anna") && transcript.contains("call"),
         "{done:#?}"
