@@ -12,6 +12,10 @@ use frontdesk_testbed::{
 };
 
 const WAIT: Duration = Duration::from_secs(10);
+/// How long a transferor may wait to hear how its REFER went: liblinphone reports the transfer
+/// when the transferee's NOTIFY arrives, which took longer than [`WAIT`] on a loaded 2-core
+/// machine running these scenarios side by side.
+const TRANSFER_OUTCOME_WAIT: Duration = Duration::from_secs(30);
 
 fn tone(dir: &Path, name: &str, freq: f64) -> PathBuf {
     let p = dir.join(name);
@@ -413,7 +417,9 @@ async fn attended_transfer_between_three_linphonecs() {
         .await
         .unwrap();
     c.wait_call_event(c1, K::Ended, WAIT).await.unwrap();
-    b.wait_call_event(b1, K::Transferred, WAIT).await.unwrap();
+    b.wait_call_event(b1, K::Transferred, TRANSFER_OUTCOME_WAIT)
+        .await
+        .unwrap();
     b.wait_call_event(b2, K::Ended, WAIT).await.unwrap();
     b.wait_call_event(b1, K::Ended, WAIT).await.unwrap();
     a.wait_call_event(a1, K::Ended, WAIT).await.unwrap();
@@ -612,8 +618,12 @@ async fn linphonec_transfers_blind_to_another_baresip() {
         est.peer_uri.as_deref().unwrap_or("").contains("201"),
         "{est:?}"
     );
-    lp.wait_call_event(id, K::Transferred, WAIT).await.unwrap();
-    lp.wait_call_event(id, K::Ended, WAIT).await.unwrap();
+    lp.wait_call_event(id, K::Transferred, TRANSFER_OUTCOME_WAIT)
+        .await
+        .unwrap();
+    lp.wait_call_event(id, K::Ended, TRANSFER_OUTCOME_WAIT)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     caller.hangup().await.unwrap();
     target.wait_event(CallEvent::Closed, WAIT).await.unwrap();
