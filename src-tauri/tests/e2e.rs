@@ -156,18 +156,33 @@ impl Driver {
         Ok(driver)
     }
 
-    /// Opens a WebDriver session, which starts the app with `args`.
+    /// Opens a WebDriver session, which starts the app with `args`. tauri-driver passes the
+    /// request on to the WebKitWebDriver it has just started, which on a loaded machine may
+    /// not listen yet (tauri-driver then drops the request): such a failure is tried again.
     async fn session(&self, args: &[&str]) -> Res<Client> {
+        const ATTEMPTS: u32 = 4;
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
             json!({ "application": APP, "args": args }),
         );
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await?;
-        Ok(client)
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let mut attempt = 1;
+        loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Ok(client),
+                Err(e) if attempt < ATTEMPTS => {
+                    eprintln!("new WebDriver session failed ({e}); trying again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 
