@@ -12,8 +12,8 @@
 use frontdesk_api as api;
 
 use crate::{
-    EmailState, InboxCounts, InboxQuery, Message, MessageKind, MessageSummary, PeriodCount,
-    Timestamp, TranscriptionState,
+    ContactMatch, EmailState, InboxCounts, InboxQuery, Message, MessageKind, MessageSummary,
+    PeriodCount, Timestamp, TranscriptionState,
 };
 
 impl From<MessageKind> for api::InboxKind {
@@ -83,10 +83,7 @@ impl From<InboxCounts> for api::InboxCounts {
 /// A list row; `caller_display` is the number as received (see the module docs).
 impl From<MessageSummary> for api::InboxEntry {
     fn from(row: MessageSummary) -> Self {
-        let (contact_id, contact_name, contact_confidence) = match row.contact {
-            Some(c) => (Some(c.id), Some(c.name), Some(c.confidence)),
-            None => (None, None, None),
-        };
+        let (contact_id, contact_name, contact_confidence) = contact_fields(row.contact);
         api::InboxEntry {
             id: row.id.0,
             kind: row.kind.into(),
@@ -113,10 +110,7 @@ impl From<MessageSummary> for api::InboxEntry {
 /// number as received and `has_audio` whether a recording was filed.
 impl From<Message> for api::InboxEntry {
     fn from(message: Message) -> Self {
-        let (contact_id, contact_name, contact_confidence) = match message.contact {
-            Some(c) => (Some(c.id), Some(c.name), Some(c.confidence)),
-            None => (None, None, None),
-        };
+        let (contact_id, contact_name, contact_confidence) = contact_fields(message.contact);
         api::InboxEntry {
             id: message.id.0,
             kind: message.kind.into(),
@@ -143,10 +137,7 @@ impl From<Message> for api::InboxEntry {
 /// recording was filed.
 impl From<Message> for api::VoicemailMessage {
     fn from(message: Message) -> Self {
-        let (contact_id, contact_name, contact_confidence) = match message.contact {
-            Some(c) => (Some(c.id), Some(c.name), Some(c.confidence)),
-            None => (None, None, None),
-        };
+        let (contact_id, contact_name, contact_confidence) = contact_fields(message.contact);
         api::VoicemailMessage {
             id: message.id.0,
             kind: message.kind.into(),
@@ -197,6 +188,14 @@ impl From<api::InboxFilter> for InboxQuery {
                 .min(api::MAX_INBOX_LIMIT),
             offset: filter.offset.unwrap_or(0),
         }
+    }
+}
+
+/// A filed contact as the API's three flat fields (id, name, confidence).
+fn contact_fields(contact: Option<ContactMatch>) -> (Option<i64>, Option<String>, Option<f64>) {
+    match contact {
+        Some(c) => (Some(c.id), Some(c.name), Some(c.confidence)),
+        None => (None, None, None),
     }
 }
 
