@@ -45,9 +45,6 @@ pub(crate) struct Voicemail {
     pub(crate) sorting: sorting::Sorting,
     /// `[voicemail.human]`: when a caller who asks for a person is forwarded; `None` when off.
     pub(crate) human: Option<frontdesk_voicemail::human::HumanForwarding>,
-    /// The model live listening uses, loaded on the first message that needs it.
-    live_model:
-        tokio::sync::Mutex<Option<(PathBuf, std::sync::Arc<frontdesk_transcribe::Transcriber>)>>,
     /// Wakes the e-mail worker when a message is queued.
     pub(crate) email_wake: std::sync::Arc<tokio::sync::Notify>,
     /// The calls the voicemail talks on (callers and forward targets): the user's own calls
@@ -114,7 +111,6 @@ impl Voicemail {
         });
         Voicemail {
             human,
-            live_model: Default::default(),
             broken,
             email_wake: Default::default(),
             sorting,
@@ -169,8 +165,8 @@ impl Voicemail {
         self.beep.clone()
     }
 
-    /// The Whisper model for listening to messages as they are recorded: the one the
-    /// transcription worker uses, loaded once (again only when another model is installed).
+    /// The Whisper model for listening to messages as they are recorded: the very copy the
+    /// transcription worker uses.
     pub(crate) async fn live_model(
         &self,
     ) -> Result<std::sync::Arc<frontdesk_transcribe::Transcriber>, String> {
@@ -179,21 +175,7 @@ impl Voicemail {
             .source
             .find()
             .ok_or("no speech model is installed (`frontdesk model install`)")?;
-        let mut loaded = self.live_model.lock().await;
-        if let Some((at, model)) = loaded.as_ref() {
-            if *at == path {
-                return Ok(model.clone());
-            }
-        }
-        let from = path.clone();
-        let model =
-            tokio::task::spawn_blocking(move || frontdesk_transcribe::Transcriber::load(&from))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
-        let model = std::sync::Arc::new(model);
-        *loaded = Some((path, model.clone()));
-        Ok(model)
+        self.worker.model.at(&path).await
     }
 
     /// The transcription language of `mailbox`'s messages (`"auto"`: Whisper detects it).

@@ -41,6 +41,8 @@ pub(crate) fn model_lookup(config: &frontdesk_config::Config) -> ModelLookup {
 /// Where the worker gets its model and how it is woken.
 pub(crate) struct TranscriptionWorker {
     pub(crate) source: ModelLookup,
+    /// The loaded model, shared with live listening.
+    pub(crate) model: SharedModel,
     pub(crate) wake: Arc<Notify>,
 }
 
@@ -48,16 +50,62 @@ impl TranscriptionWorker {
     pub(crate) fn new(source: ModelLookup) -> Self {
         TranscriptionWorker {
             source,
+            model: SharedModel::default(),
             wake: Arc::new(Notify::new()),
         }
     }
 }
 
-/// The model the worker has loaded (or failed to), and which file version that was.
+/// The one loaded copy of the speech model: the transcription worker and live listening
+/// (`[voicemail.human]`) use the same one, so a model is in memory once, not twice.
+#[derive(Default)]
+pub(crate) struct SharedModel {
+    loaded: tokio::sync::Mutex<Option<Loaded>>,
+}
+
+/// The model that is loaded (or failed to load), and which file version that was.
 struct Loaded {
     path: PathBuf,
     stamp: Option<(u64, SystemTime)>,
     transcriber: Result<Arc<Transcriber>, String>,
+}
+
+impl SharedModel {
+    /// The model in `path`, loaded only when it is new or its file changed since the last
+    /// load (the earlier copy is let go first, so two are never held here at once).
+    pub(crate) async fn at(&self, path: &Path) -> Result<Arc<Transcriber>, String> {
+        let mut loaded = self.loaded.lock().await;
+        let stamp = stamp(path);
+        if let Some(current) = loaded
+            .as_ref()
+            .filter(|l| l.path == path && l.stamp == stamp)
+        {
+            return current.transcriber.clone();
+        }
+        *loaded = None;
+        let load_path = path.to_path_buf();
+        let transcriber =
+            match tokio::task::spawn_blocking(move || Transcriber::load(&load_path)).await {
+                Ok(Ok(t)) => Ok(Arc::new(t)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+        match &transcriber {
+            Ok(_) => tracing::info!("voicemail transcription uses {}", path.display()),
+            Err(e) => tracing::error!("voicemail transcription is off: {e}"),
+        }
+        *loaded = Some(Loaded {
+            path: path.to_path_buf(),
+            stamp,
+            transcriber: transcriber.clone(),
+        });
+        transcriber
+    }
+
+    /// Lets the model go (its file is gone); the path it came from, if one was loaded.
+    async fn forget(&self) -> Option<PathBuf> {
+        self.loaded.lock().await.take().map(|l| l.path)
+    }
 }
 
 /// Size and modification time: a file replaced in place is loaded again.
@@ -71,20 +119,20 @@ pub(crate) fn spawn(engine: &Arc<Engine>) {
     let wake = engine.voicemail.worker.wake.clone();
     let weak = Arc::downgrade(engine);
     tokio::spawn(async move {
-        let mut loaded: Option<Loaded> = None;
+        let mut had_model = false;
         loop {
-            if !refresh_model(&weak, &mut loaded).await {
+            let Some(transcriber) = current_model(&weak, &mut had_model).await else {
                 return;
-            }
-            let worked = match &loaded {
-                Some(current) => work_once(&weak, &current.transcriber).await,
+            };
+            let worked = match &transcriber {
+                Some(transcriber) => work_once(&weak, transcriber).await,
                 None => Some(false),
             };
             match worked {
                 None => return,
                 Some(true) => continue,
                 Some(false) => {
-                    let idle = if loaded.as_ref().is_some_and(|l| l.transcriber.is_ok()) {
+                    let idle = if had_model {
                         IDLE_CHECK
                     } else {
                         NO_MODEL_CHECK
@@ -96,48 +144,28 @@ pub(crate) fn spawn(engine: &Arc<Engine>) {
     });
 }
 
-/// Looks for the model and loads it when it is new or changed. When a working model appears
-/// (also at start-up), the messages recorded without one are queued. `false` once the engine
-/// is gone.
-async fn refresh_model(engine: &Weak<Engine>, loaded: &mut Option<Loaded>) -> bool {
-    let Some(engine) = engine.upgrade() else {
-        return false;
-    };
-    let Some(path) = engine.voicemail.worker.source.find() else {
-        if let Some(gone) = loaded.take() {
+/// Looks for the model and has it loaded when it is new or changed. When a working model
+/// appears (also at start-up), the messages recorded without one are queued. The outer `None`
+/// once the engine is gone; the inner one while there is no model file.
+async fn current_model(
+    engine: &Weak<Engine>,
+    had_model: &mut bool,
+) -> Option<Option<Result<Arc<Transcriber>, String>>> {
+    let engine = engine.upgrade()?;
+    let worker = &engine.voicemail.worker;
+    let Some(path) = worker.source.find() else {
+        if let Some(gone) = worker.model.forget().await {
             tracing::warn!(
                 "voicemail transcription is off: the speech model {} is gone",
-                gone.path.display()
+                gone.display()
             );
         }
-        return true;
+        *had_model = false;
+        return Some(None);
     };
-    let stamp = stamp(&path);
-    if loaded
-        .as_ref()
-        .is_some_and(|l| l.path == path && l.stamp == stamp)
-    {
-        return true;
-    }
-    let had_model = loaded.as_ref().is_some_and(|l| l.transcriber.is_ok());
-    let load_path = path.clone();
-    let transcriber = match tokio::task::spawn_blocking(move || Transcriber::load(&load_path)).await
-    {
-        Ok(Ok(t)) => Ok(Arc::new(t)),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match &transcriber {
-        Ok(_) => tracing::info!("voicemail transcription uses {}", path.display()),
-        Err(e) => tracing::error!("voicemail transcription is off: {e}"),
-    }
+    let transcriber = worker.model.at(&path).await;
     let works = transcriber.is_ok();
-    *loaded = Some(Loaded {
-        path,
-        stamp,
-        transcriber,
-    });
-    if works && !had_model {
+    if works && !*had_model {
         match engine.history.run(|s| s.queue_untranscribed(false)).await {
             Ok(0) => {}
             Ok(queued) => tracing::info!(
@@ -147,7 +175,8 @@ async fn refresh_model(engine: &Weak<Engine>, loaded: &mut Option<Loaded>) -> bo
             Err(e) => tracing::error!("voicemail: cannot queue untranscribed messages: {e}"),
         }
     }
-    true
+    *had_model = works;
+    Some(Some(transcriber))
 }
 
 /// Transcribes the oldest pending message; `Some(false)` when none was waiting, `None` once
@@ -245,4 +274,58 @@ async fn work_once(
         }
     }
     Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real tiny model, copied so a test may change or remove its file.
+    fn model_copy(dir: &Path) -> PathBuf {
+        let shared =
+            match std::env::var_os(frontdesk_transcribe::MODEL_ENV).filter(|v| !v.is_empty()) {
+                Some(path) => PathBuf::from(path),
+                None => PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../../shared/models/ggml-tiny.en.bin"
+                )),
+            };
+        let copy = dir.join("model.bin");
+        std::fs::copy(&shared, &copy).unwrap();
+        copy
+    }
+
+    #[tokio::test]
+    async fn worker_and_live_listening_get_the_same_copy_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = model_copy(dir.path());
+        let shared = SharedModel::default();
+        let first = shared.at(&path).await.unwrap();
+        let again = shared.at(&path).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "loaded twice");
+
+        // A model replaced in place (a new install) is loaded anew.
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(SystemTime::now() + Duration::from_secs(60))
+            .unwrap();
+        let replaced = shared.at(&path).await.unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &replaced),
+            "the changed file was not loaded"
+        );
+        assert_eq!(shared.forget().await, Some(path.clone()));
+        assert_eq!(shared.forget().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_broken_model_file_is_an_error_saying_which_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.bin");
+        std::fs::write(&path, b"not a whisper model").unwrap();
+        let shared = SharedModel::default();
+        let error = shared.at(&path).await.err().expect("a broken model loads");
+        assert!(error.contains("broken.bin"), "{error}");
+        // The failure is remembered too: the same file is not read again and again.
+        assert_eq!(shared.at(&path).await.err(), Some(error));
+    }
 }
