@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+mod support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk");
 const MODEL_ENV: &str = "FRONTDESK_WHISPER_MODEL";
 
@@ -360,51 +362,23 @@ async fn the_daemon_installs_the_model_for_the_app_and_the_voicemail_uses_it() {
 
     let digest = sha256sum(&model_path());
     let site = Site::start(None);
-    let home = tempfile::tempdir().unwrap();
-    let data = home.path().join("data");
-    let sip_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n[audio]\nbackend = \"file\"\n\
-             [data]\ndir = \"{}\"\n[voicemail]\nmodel_name = \"tiny.en\"\nmodel_url = \"{}\"\n",
-            data.display(),
+    // No model from the test run's environment or the user's data directory: HOME is the
+    // daemon's own scratch directory.
+    let daemon = support::Daemon::start_with(
+        &format!(
+            "[voicemail]\nmodel_name = \"tiny.en\"\nmodel_url = \"{}\"\n",
             site.url
         ),
+        &support::Launch {
+            env_remove: &[MODEL_ENV, "XDG_DATA_HOME"],
+            ..support::Launch::default()
+        },
     )
-    .unwrap();
-    let log = std::fs::File::create(home.path().join("daemon.log")).unwrap();
-    let mut daemon = tokio::process::Command::new(BIN)
-        .args(["daemon", "--config"])
-        .arg(&config)
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join("xdg-data"))
-        .env_remove(MODEL_ENV)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let log_tail = || std::fs::read_to_string(home.path().join("daemon.log")).unwrap_or_default();
-    let started = Instant::now();
-    let client = loop {
-        if let Ok(client) = ControlClient::discover(&data).await {
-            break client;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no daemon:\n{}",
-            log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    .await;
+    daemon.wait_ready().await;
+    let data = daemon.data();
+    let log_tail = || daemon.log_tail();
+    let client = ControlClient::discover(&data).await.unwrap();
     let mut events = client.events().await.unwrap();
 
     let models = client.speech_models().await.unwrap();
@@ -483,10 +457,7 @@ async fn the_daemon_installs_the_model_for_the_app_and_the_voicemail_uses_it() {
         .unwrap_err();
     assert!(bad.message.contains("frontdesk model list"), "{bad:?}");
 
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(daemon.id().unwrap() as i32, libc::SIGTERM) };
-    let status = daemon.wait().await.unwrap();
-    assert!(status.success(), "{}", log_tail());
+    daemon.stop().await;
 }
 
 /// Polls until the install is no longer downloading; answers its outcome.
