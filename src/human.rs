@@ -220,7 +220,10 @@ pub fn inbox(entries: &[InboxEntry], filtered: bool) -> String {
 /// What the table says about the content: the first words, or why there are none.
 fn gist(entry: &InboxEntry) -> String {
     if entry.kind == InboxKind::Attempt {
-        return "(call attempt, no message)".to_owned();
+        return match &entry.connected_to {
+            Some(target) => format!("(put through to {target}, no message)"),
+            None => "(call attempt, no message)".to_owned(),
+        };
     }
     match (entry.transcription_state, entry.preview.as_deref()) {
         (TranscriptionState::Done, Some(text)) if !text.trim().is_empty() => {
@@ -289,6 +292,12 @@ pub fn voicemail(m: &VoicemailMessage) -> String {
     line("Length", duration(rounded_seconds(m.duration_ms)));
     line("Mailbox", m.mailbox.clone());
     line("Category", m.category.clone());
+    if let Some(target) = &m.connected_to {
+        line(
+            "Taken by",
+            format!("{target} (put through by the voicemail)"),
+        );
+    }
     let recording = match (m.kind, m.has_audio) {
         (InboxKind::Attempt, _) => "none (the caller left no message)".to_owned(),
         (_, true) => format!(
@@ -572,6 +581,7 @@ mod tests {
             transcription_state: TranscriptionState::Done,
             preview: Some("Hello, this is Maria about the invoice.".into()),
             email_state: EmailState::None,
+            connected_to: None,
         }
     }
 
@@ -586,11 +596,15 @@ mod tests {
         attempt.caller_display = String::new();
         attempt.duration_ms = 1_200;
         attempt.category = "general".into();
-        let out = inbox(&[entry(12), read, attempt], false);
+        let mut put_through = attempt.clone();
+        put_through.id = 11;
+        put_through.connected_to = Some("203".into());
+        let out = inbox(&[entry(12), put_through, read, attempt], false);
         assert_eq!(
             out,
             "ID  NEW  RECEIVED (UTC)    FROM                         CATEGORY  LENGTH  MESSAGE\n\
              12  *    2024-02-29 23:59  030 1234567                  invoice   0:15    Hello, this is Maria about the invoice.\n\
+             11  *    2024-02-29 23:59  unknown caller               general   0:01    (put through to 203, no message)\n\
              9        2024-02-29 23:59  Maria Schmidt <030 1234567>  invoice   0:15    Hello, this is Maria about the invoice.\n\
              10  *    2024-02-29 23:59  unknown caller               general   0:01    (call attempt, no message)\n"
         );
@@ -666,6 +680,7 @@ mod tests {
             email_error: Some("the mail server refused the password".into()),
             email_sent_at: None,
             sip_call_id: None,
+            connected_to: None,
         };
         let out = voicemail(&message);
         assert_eq!(
@@ -693,6 +708,16 @@ mod tests {
         };
         assert!(
             voicemail(&pending).ends_with("Transcript:\n  (none: no speech model is installed)\n")
+        );
+        let put_through = VoicemailMessage {
+            connected_to: Some("203".into()),
+            ..pending
+        };
+        assert!(
+            voicemail(&put_through)
+                .contains("\nCategory:  invoice\nTaken by:  203 (put through by the voicemail)\n"),
+            "{}",
+            voicemail(&put_through)
         );
     }
 

@@ -102,6 +102,9 @@ pub struct InboxEntry {
     pub preview: Option<String>,
     /// Where the notification e-mail is, so failures show in the list.
     pub email_state: EmailState,
+    /// The number or extension the voicemail connected the caller to (menu key, extension
+    /// dialled during the greeting, or a request for a person), when someone answered there.
+    pub connected_to: Option<String>,
 }
 
 /// One message with everything known about it (`ctl inbox show ID`, `GET /api/v1/inbox/{id}`).
@@ -156,6 +159,8 @@ pub struct VoicemailMessage {
     pub email_sent_at: Option<UnixMillis>,
     /// The SIP Call-ID, to find the call in the history and the logs.
     pub sip_call_id: Option<String>,
+    /// The number or extension the voicemail connected the caller to, when someone answered.
+    pub connected_to: Option<String>,
 }
 
 /// Which inbox entries to list; every filter that is set must match. In a URL it is the

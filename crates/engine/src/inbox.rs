@@ -358,6 +358,7 @@ mod tests {
             email_error: None,
             email_sent_at: None,
             sip_call_id: None,
+            connected_to: None,
         }
     }
 

@@ -132,6 +132,7 @@ async fn a_caller_asking_for_a_person_is_connected_and_the_minutes_are_booked() 
     })
     .await;
     assert_eq!(done[0].kind, MessageKind::Message, "{done:#?}");
+    assert_eq!(done[0].connected_to.as_deref(), Some("203"), "{done:#?}");
     let transcript = done[0].transcript.clone().unwrap().to_lowercase();
     assert!(transcript.contains("talk to someone"), "{transcript}");
 }
@@ -164,6 +165,7 @@ async fn with_the_month_used_up_the_caller_just_leaves_a_message() {
     fd.wait_state(&ringing.id, CallState::Ended).await;
     let entries = wait_inbox(&db, WAIT, |e| !e.is_empty()).await;
     assert_eq!(entries[0].kind, MessageKind::Message, "{entries:#?}");
+    assert_eq!(entries[0].connected_to, None, "{entries:#?}");
     let usage = Store::open(&db)
         .unwrap()
         .forwarded_usage(&this_month())

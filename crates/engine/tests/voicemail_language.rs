@@ -51,6 +51,7 @@ fn queued(mailbox: &str, audio: &Path, at: i64) -> NewMessage {
         transcription_error: None,
         category: None,
         sip_call_id: None,
+        connected_to: None,
     }
 }
 

@@ -118,6 +118,7 @@ async fn caller_talks_to_colleague(
     ours: &CallInfo,
     caller: &mut Baresip,
     colleague: &mut Baresip,
+    target: &str,
 ) {
     colleague
         .wait_event(CallEvent::Established, WAIT * 2)
@@ -146,6 +147,11 @@ async fn caller_talks_to_colleague(
     assert_eq!(entries.len(), 1, "{entries:#?}");
     assert_eq!(entries[0].kind, MessageKind::Attempt);
     assert_eq!(entries[0].audio_path, None);
+    assert_eq!(
+        entries[0].connected_to.as_deref(),
+        Some(target),
+        "the inbox says where the caller went"
+    );
     assert_eq!(
         voicemail_files(&fd.path("data")),
         Vec::<std::path::PathBuf>::new()
@@ -187,7 +193,7 @@ async fn a_menu_key_during_the_greeting_forwards_the_caller() {
     let key_at = talking.elapsed().as_secs_f64();
     press(&mut caller, "1").await;
 
-    caller_talks_to_colleague(&mut fd, &ours, &mut caller, &mut colleague).await;
+    caller_talks_to_colleague(&mut fd, &ours, &mut caller, &mut colleague, "202").await;
     // The first of the caller's recordings is the call with the voicemail.
     let heard = caller.recordings().remove(0);
     greeting_stops_at_the_key(&heard, key_at);
@@ -209,7 +215,7 @@ async fn an_extension_dialled_during_the_greeting_is_transferred_to() {
     let key_at = talking.elapsed().as_secs_f64();
     press(&mut caller, "203").await;
 
-    caller_talks_to_colleague(&mut fd, &ours, &mut caller, &mut colleague).await;
+    caller_talks_to_colleague(&mut fd, &ours, &mut caller, &mut colleague, "203").await;
     let heard = caller.recordings().remove(0);
     greeting_stops_at_the_key(&heard, key_at);
 }
@@ -346,6 +352,7 @@ async fn forward_to_nobody(target: &str, colleague_rings: bool) {
     let entries = wait_inbox(&fd.path("data/frontdesk.db"), WAIT, |e| !e.is_empty()).await;
     assert_eq!(entries.len(), 1, "{entries:#?}");
     assert_eq!(entries[0].kind, MessageKind::Message, "{entries:#?}");
+    assert_eq!(entries[0].connected_to, None, "nobody answered the forward");
     let seconds = entries[0].duration_ms as f64 / 1000.0;
     assert!(
         (seconds - 6.0).abs() < 1.5,

@@ -29,6 +29,9 @@ pub struct Notification {
     pub duration: Duration,
     /// The category the message was sorted into ("general" without a match).
     pub category: String,
+    /// The number or extension the voicemail put the caller through to (the caller asked for
+    /// a person and someone answered there), if it did.
+    pub taken_by: Option<String>,
     /// The transcript, or why there is none.
     pub transcript: Transcript,
     /// The recording (Ogg Opus), attached if the settings say so.
@@ -155,6 +158,13 @@ impl Notification {
         );
         field(&mut b, "Duration", &format_duration(self.duration));
         field(&mut b, "Category", &self.category);
+        if let Some(target) = non_empty(&self.taken_by) {
+            field(
+                &mut b,
+                "Taken by",
+                &format!("{target} (put through by the voicemail)"),
+            );
+        }
         b.push('\n');
 
         match &self.transcript {
@@ -257,6 +267,7 @@ pub(crate) mod tests {
                 .to_zoned(tz),
             duration: Duration::from_millis(42_600),
             category: "callback".into(),
+            taken_by: None,
             transcript: Transcript::Text {
                 text: " Please call me back about the invoice. ".into(),
                 language: Some("en".into()),
@@ -300,6 +311,17 @@ pub(crate) mod tests {
             -- \n\
             Sent by Frontdesk.\n";
         assert_eq!(body, expected);
+    }
+
+    #[test]
+    fn body_says_who_took_a_caller_the_voicemail_put_through() {
+        let mut n = sample();
+        n.taken_by = Some("203".into());
+        let body = n.body(&AudioNote::NotConfigured);
+        assert!(
+            body.contains("Category: callback\nTaken by: 203 (put through by the voicemail)\n\n"),
+            "{body}"
+        );
     }
 
     #[test]

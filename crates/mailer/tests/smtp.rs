@@ -93,6 +93,7 @@ fn notification(audio: Option<PathBuf>) -> Notification {
             .to_zoned(tz),
         duration: Duration::from_millis(2_500),
         category: "Rückruf".into(),
+        taken_by: None,
         transcript: Transcript::Text {
             text: "Hallo, hier ist Jörg Müller, bitte rufen Sie mich zurück.".into(),
             language: Some("de".into()),

@@ -260,6 +260,7 @@ fn build_inbox(count: usize) -> (tempfile::TempDir, Store, Duration) {
             transcription_error: None,
             category: Some(rng.pick(CATEGORIES).into()),
             sip_call_id: Some(format!("bench-{i}")),
+            connected_to: None,
         });
         transcripts.push((!is_attempt).then(|| transcript(&mut rng, first, last)));
     }

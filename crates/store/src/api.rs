@@ -102,6 +102,7 @@ impl From<MessageSummary> for api::InboxEntry {
             transcription_state: row.transcription_state.into(),
             preview: row.preview.as_deref().map(api::preview),
             email_state: row.email_state.into(),
+            connected_to: row.connected_to,
         }
     }
 }
@@ -129,6 +130,7 @@ impl From<Message> for api::InboxEntry {
             transcription_state: message.transcription_state.into(),
             preview: message.transcript.as_deref().map(api::preview),
             email_state: message.email_state.into(),
+            connected_to: message.connected_to,
         }
     }
 }
@@ -163,6 +165,7 @@ impl From<Message> for api::VoicemailMessage {
             email_error: message.email_error,
             email_sent_at: message.email_sent_at.map(Timestamp::as_millis),
             sip_call_id: message.sip_call_id,
+            connected_to: message.connected_to,
         }
     }
 }
@@ -226,6 +229,7 @@ mod tests {
                 transcription_error: None,
                 category: Some("invoice".into()),
                 sip_call_id: Some("abc@host".into()),
+                connected_to: Some("203".into()),
             })
             .unwrap();
         if let Some(text) = transcript {
@@ -256,6 +260,7 @@ mod tests {
         assert_eq!(from_list.preview, Some(api::preview(&long)));
         assert!(from_list.has_audio);
         assert_eq!(from_list.email_state, api::EmailState::None);
+        assert_eq!(from_list.connected_to.as_deref(), Some("203"));
 
         let full = api::VoicemailMessage::from(message);
         assert_eq!(full.caller_e164.as_deref(), Some("+49301234567"));
@@ -265,6 +270,7 @@ mod tests {
         assert_eq!(full.category, "invoice");
         assert_eq!(full.sip_call_id.as_deref(), Some("abc@host"));
         assert_eq!(full.email_sent_at, None);
+        assert_eq!(full.connected_to.as_deref(), Some("203"));
     }
 
     #[test]

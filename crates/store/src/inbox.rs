@@ -179,6 +179,10 @@ pub struct NewMessage {
     pub transcription_error: Option<String>,
     /// Category; `None` files it under [`DEFAULT_CATEGORY`].
     pub category: Option<String>,
+    /// The number or extension the voicemail connected the caller to (a menu key, an
+    /// extension dialled during the greeting, or a request for a person), when someone there
+    /// answered.
+    pub connected_to: Option<String>,
     /// The SIP Call-ID, to correlate with the call history and logs.
     pub sip_call_id: Option<String>,
 }
@@ -232,6 +236,10 @@ pub struct Message {
     pub email_due_at: Option<Timestamp>,
     /// When the e-mail was handed to the mail server.
     pub email_sent_at: Option<Timestamp>,
+    /// The number or extension the voicemail connected the caller to (a menu key, an
+    /// extension dialled during the greeting, or a request for a person), when someone there
+    /// answered.
+    pub connected_to: Option<String>,
     /// The SIP Call-ID.
     pub sip_call_id: Option<String>,
 }
@@ -240,7 +248,7 @@ pub(crate) const SELECT_MESSAGE: &str = "SELECT id, kind, mailbox, account, call
         caller_e164, caller_name, contact_id, contact_name, contact_confidence, received_at,
         duration_ms, audio_path, transcript, language, category, read, transcription_state,
         transcription_error, email_state, email_error, email_attempts, email_due_at,
-        email_sent_at, sip_call_id
+        email_sent_at, sip_call_id, connected_to
      FROM messages";
 
 impl Message {
@@ -271,6 +279,7 @@ impl Message {
             email_due_at: row.get("email_due_at")?,
             email_sent_at: row.get("email_sent_at")?,
             sip_call_id: row.get("sip_call_id")?,
+            connected_to: row.get("connected_to")?,
         })
     }
 }
@@ -448,8 +457,8 @@ fn insert_one(conn: &Connection, m: &NewMessage) -> Result<MessageId, StoreError
         "INSERT INTO messages (kind, mailbox, account, caller_number, caller_e164, caller_name,
                                contact_id, contact_name, contact_confidence, received_at,
                                duration_ms, audio_path, category, transcription_state,
-                               transcription_error, sip_call_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                               transcription_error, sip_call_id, connected_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     stmt.execute(params![
         m.kind,
@@ -468,6 +477,7 @@ fn insert_one(conn: &Connection, m: &NewMessage) -> Result<MessageId, StoreError
         m.transcription_state,
         m.transcription_error,
         m.sip_call_id,
+        m.connected_to,
     ])?;
     Ok(MessageId(conn.last_insert_rowid()))
 }

@@ -115,6 +115,8 @@ pub struct MessageSummary {
     pub language: Option<String>,
     /// Where the notification e-mail is (so failures show in the list).
     pub email_state: EmailState,
+    /// Who the voicemail connected the caller to, if anyone answered there.
+    pub connected_to: Option<String>,
 }
 
 impl MessageSummary {
@@ -137,6 +139,7 @@ impl MessageSummary {
             preview: preview.map(shorten),
             language: row.get("language")?,
             email_state: row.get("email_state")?,
+            connected_to: row.get("connected_to")?,
         })
     }
 }
@@ -329,7 +332,7 @@ impl Store {
                     m.contact_id, m.contact_name, m.contact_confidence, m.received_at,
                     m.duration_ms, m.category, m.read, m.audio_path IS NOT NULL AS has_audio,
                     m.transcription_state, substr(m.transcript, 1, {}) AS preview,
-                    m.language, m.email_state
+                    m.language, m.email_state, m.connected_to
              FROM messages AS m
              WHERE {}
              ORDER BY m.received_at DESC, m.id DESC

@@ -47,6 +47,7 @@
 //!     transcription_error: None,
 //!     category: None,
 //!     sip_call_id: Some("a84b4c76e66710".into()),
+//!     connected_to: None,
 //! })?;
 //! for job in store.pending_transcriptions(4)? {
 //!     store.set_transcript(job.id, "Bitte um Rückruf wegen der Rechnung", Some("de"))?;

@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "settings changed at run time",
         sql: SETTINGS_SCHEMA,
     },
+    Migration {
+        description: "who the voicemail connected a caller to",
+        sql: "ALTER TABLE messages ADD COLUMN connected_to TEXT;",
+    },
 ];
 
 /// Step 2: the voicemail inbox (messages and call attempts), its full-text

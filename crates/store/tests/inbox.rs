@@ -297,3 +297,44 @@ fn a_database_with_only_call_history_is_upgraded_and_keeps_its_calls() {
         .unwrap();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [id]);
 }
+
+#[test]
+fn who_a_caller_was_connected_to_is_filed_and_older_files_gain_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frontdesk.db");
+    // A file as Frontdesk left it before callers' connections were filed (version 5),
+    // holding one message.
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for step in &migrations::MIGRATIONS[..5] {
+            tx.execute_batch(step.sql).unwrap();
+        }
+        tx.execute_batch("PRAGMA user_version = 5").unwrap();
+        tx.execute(
+            "INSERT INTO messages (kind, mailbox, caller_number, received_at)
+             VALUES ('attempt', 'office', '0301234567', 1000)",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    let old = store.inbox(&InboxQuery::default()).unwrap().remove(0);
+    assert_eq!(old.caller_number, "0301234567");
+    assert_eq!(old.connected_to, None);
+
+    // A caller the voicemail put through to extension 203 (a menu key): an attempt that says
+    // where the caller went.
+    let mut forwarded = attempt(Timestamp(2_000), "0331 7654321");
+    forwarded.connected_to = Some("203".into());
+    let id = store.insert_message(&forwarded).unwrap();
+    assert_eq!(
+        store.message(id).unwrap().unwrap().connected_to.as_deref(),
+        Some("203")
+    );
+    let listed = store.inbox(&InboxQuery::default()).unwrap();
+    assert_eq!(listed[0].id, id);
+    assert_eq!(listed[0].connected_to.as_deref(), Some("203"));
+}

@@ -120,6 +120,21 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Who the caller was put through to and talked with: a forward's target that answered
+    /// (a menu key, a dialled extension, or the person the caller asked for).
+    pub fn connected_to(&self) -> Option<&str> {
+        match self {
+            Outcome::Message { forwarded_to, .. } => forwarded_to.as_deref(),
+            Outcome::Attempt {
+                why: AttemptReason::Forwarded(target),
+                ..
+            } => Some(target),
+            Outcome::Attempt { .. } => None,
+        }
+    }
+}
+
 /// Why a call left no message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptReason {

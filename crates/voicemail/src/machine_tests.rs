@@ -343,3 +343,28 @@ fn person_requests_outside_a_recording_mean_nothing() {
         .input(Input::PersonRequested("203".into()))
         .is_empty());
 }
+
+#[test]
+fn an_outcome_says_who_the_caller_was_connected_to() {
+    let message = |forwarded_to: Option<&str>| Outcome::Message {
+        recorded: Duration::from_secs(16),
+        forwarded_to: forwarded_to.map(Into::into),
+    };
+    let attempt = |why| Outcome::Attempt {
+        why,
+        recorded: Duration::ZERO,
+    };
+    assert_eq!(message(Some("203")).connected_to(), Some("203"));
+    assert_eq!(message(None).connected_to(), None);
+    assert_eq!(
+        attempt(AttemptReason::Forwarded("205".into())).connected_to(),
+        Some("205")
+    );
+    for why in [
+        AttemptReason::HungUpBeforeBeep,
+        AttemptReason::TooShort,
+        AttemptReason::Silent,
+    ] {
+        assert_eq!(attempt(why).connected_to(), None);
+    }
+}

@@ -380,7 +380,12 @@ preview: string | null,
 /**
  * Where the notification e-mail is, so failures show in the list.
  */
-email_state: EmailState, };
+email_state: EmailState, 
+/**
+ * The number or extension the voicemail connected the caller to (menu key, extension
+ * dialled during the greeting, or a request for a person), when someone answered there.
+ */
+connected_to: string | null, };
 
 /**
  * One message with everything known about it (`ctl inbox show ID`, `GET /api/v1/inbox/{id}`).
@@ -481,7 +486,11 @@ email_sent_at: number | null,
 /**
  * The SIP Call-ID, to find the call in the history and the logs.
  */
-sip_call_id: string | null, };
+sip_call_id: string | null, 
+/**
+ * The number or extension the voicemail connected the caller to, when someone answered.
+ */
+connected_to: string | null, };
 
 /**
  * Which inbox entries to list; every filter that is set must match. In a URL it is the

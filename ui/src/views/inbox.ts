@@ -202,7 +202,11 @@ function row(entry: InboxEntry, open: boolean, reason: string | undefined, inbox
 /** The row's second line: the first words, or where the transcript is. */
 function summary(entry: InboxEntry, reason: string | undefined): HTMLElement {
   const marker = (text: string, state: string) => h("span", { class: "msg-preview msg-state", "data-state": state }, text);
-  if (entry.kind === "attempt") return marker("Hung up without a message", "attempt");
+  if (entry.kind === "attempt") {
+    return entry.connected_to
+      ? marker(`Put through to ${entry.connected_to}`, "connected")
+      : marker("Hung up without a message", "attempt");
+  }
   switch (entry.transcription_state) {
     case "pending":
       return marker("transcribing…", "pending");
@@ -372,6 +376,7 @@ function mountDetail(inbox: Inbox, store: Store): void {
     transcript.dataset.state = message.transcription_state;
     transcript.textContent = transcriptText(message);
     footer.textContent = [
+      message.kind === "message" && message.connected_to ? `Then put through to ${message.connected_to}` : null,
       message.language ? `Language: ${message.language}` : null,
       message.email_state === "failed" ? `E-mail failed: ${message.email_error ?? "unknown reason"}` : null,
       message.email_state === "sent" ? "E-mailed" : null,
@@ -383,7 +388,11 @@ function mountDetail(inbox: Inbox, store: Store): void {
 }
 
 function transcriptText(message: VoicemailMessage): string {
-  if (message.kind === "attempt") return "The caller hung up without leaving a message.";
+  if (message.kind === "attempt") {
+    return message.connected_to
+      ? `The voicemail put the caller through to ${message.connected_to}, who answered; no message was left.`
+      : "The caller hung up without leaving a message.";
+  }
   switch (message.transcription_state) {
     case "pending":
       return "Transcribing…";

@@ -194,6 +194,7 @@ fn notification(engine: &Engine, message: &Message) -> Notification {
         received_at: received,
         duration: Duration::from_millis(message.duration_ms.max(0) as u64),
         category: message.category.clone(),
+        taken_by: message.connected_to.clone(),
         transcript,
         audio: message
             .audio_path

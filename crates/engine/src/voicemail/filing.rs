@@ -48,7 +48,8 @@ pub(crate) async fn file(
         Outcome::Message { recorded, .. } | Outcome::Attempt { recorded, .. } => *recorded,
     };
     let meta_path = message.as_ref().map(|(files, _)| files.meta.clone());
-    let new = new_message(engine, &meta, message, recorded);
+    let mut new = new_message(engine, &meta, message, recorded);
+    new.connected_to = outcome.connected_to().map(str::to_owned);
     let kind = new.kind;
     match engine.history.run(move |s| s.insert_message(&new)).await {
         Ok(id) => {
@@ -119,6 +120,7 @@ fn new_message(
         transcription_error: error,
         category: None,
         sip_call_id: meta.sip_call_id.clone(),
+        connected_to: None,
     }
 }
 

@@ -44,6 +44,7 @@ pub fn voicemail(at: Timestamp, number: &str) -> NewMessage {
         transcription_error: None,
         category: None,
         sip_call_id: Some(format!("call-{number}-{}", at.0)),
+        connected_to: None,
     }
 }
 
