@@ -323,7 +323,7 @@ mod tests {
         let path = dir.path().join("broken.bin");
         std::fs::write(&path, b"not a whisper model").unwrap();
         let shared = SharedModel::default();
-        let error = shared.at(&path).await.err().expect("a broken model loads");
+        let error = shared.at(&path).await.expect_err("a broken model loads");
         assert!(error.contains("broken.bin"), "{error}");
         // The failure is remembered too: the same file is not read again and again.
         assert_eq!(shared.at(&path).await.err(), Some(error));
