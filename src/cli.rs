@@ -405,7 +405,8 @@ pub struct ModelInstallArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// The SHA-256 the file must have (64 hex digits); default [voicemail] model_sha256 for
-    /// the configured model, else the SHA256SUMS file next to the models.
+    /// the configured model, else the SHA256SUMS file next to the models, else the SHA-256 the
+    /// server announces for the file (Hugging Face's X-Linked-Etag).
     #[arg(long, value_name = "HEX", value_parser = sha256_digest)]
     pub sha256: Option<frontdesk_models::Sha256Digest>,
     /// Install without checking a SHA-256 (when none is published); the computed digest is

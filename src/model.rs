@@ -191,6 +191,9 @@ async fn install(config: &Config, args: ModelInstallArgs) -> Result<(), Failure>
             let checked = match checked {
                 DigestSource::Given => "matches the SHA-256 given".to_owned(),
                 DigestSource::Sums(url) => format!("matches {url}"),
+                DigestSource::Announced(url) => {
+                    format!("matches the SHA-256 the server announces for {url}")
+                }
                 DigestSource::Unverified => {
                     "NOT checked (--no-verify): compare it with a digest you trust".to_owned()
                 }

@@ -36,7 +36,8 @@ fn sha256sum(path: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()[..64].to_owned()
 }
 
-/// `python3 -m http.server` on 127.0.0.1 serving the model and, if given, a `SHA256SUMS`.
+/// `python3 -m http.server` on 127.0.0.1 serving the model and, if given, a `SHA256SUMS`; it
+/// announces no digests.
 struct Site {
     _dir: tempfile::TempDir,
     child: Child,
@@ -47,6 +48,8 @@ impl Site {
     fn start(sums: Option<&str>) -> Site {
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(model_path(), dir.path().join("ggml-tiny.en.bin")).unwrap();
+        // A second model there (the same bytes), one the config gives no digest for.
+        std::os::unix::fs::symlink(model_path(), dir.path().join("ggml-tiny.bin")).unwrap();
         if let Some(sums) = sums {
             std::fs::write(dir.path().join("SHA256SUMS"), sums).unwrap();
         }
@@ -261,8 +264,8 @@ fn without_a_digest_it_refuses_unless_told_and_a_wrong_one_installs_nothing() {
     );
     assert!(files_in(&models).is_empty(), "{:?}", files_in(&models));
 
-    // Another model than the configured one is not held to model_sha256: it needs
-    // SHA256SUMS, which this server lacks.
+    // Another model than the configured one is not held to model_sha256: it needs a digest
+    // the server publishes, and this one publishes none.
     let output = run(
         home.path(),
         &[

@@ -2,7 +2,8 @@
 //!
 //! Sizes are rough (for "this will download about 150 MB"), not checks: the digest is what
 //! proves a download right. No digests are listed here on purpose: they come from the user or
-//! from the server's `SHA256SUMS`, never from a table that could go stale.
+//! from the server (its `SHA256SUMS`, or the digest it announces for the file), never from a
+//! table that could go stale.
 
 use crate::ModelError;
 

@@ -25,8 +25,9 @@ const MAX_SUMS_BYTES: usize = 1 << 20;
 pub enum Verify {
     /// Against this digest (from the user or the config).
     Expect(Sha256Digest),
-    /// Against the `SHA256SUMS` next to the model at the download URL; refused when there is
-    /// none or it does not list the model.
+    /// Against what the server publishes: the `SHA256SUMS` next to the model at the download
+    /// URL, else the SHA-256 it announces for the file (Hugging Face's `X-Linked-Etag`, the
+    /// digest of a Git LFS file); refused when it publishes neither.
     Sums,
     /// Not at all: the user chose so explicitly. The digest is still computed and reported.
     Skip,
@@ -39,6 +40,8 @@ pub enum DigestSource {
     Given,
     /// The `SHA256SUMS` at this URL.
     Sums(String),
+    /// The SHA-256 the server announced for the file at this URL (`X-Linked-Etag`).
+    Announced(String),
     /// Nothing was checked ([`Verify::Skip`]).
     Unverified,
 }
@@ -165,6 +168,9 @@ pub enum InstallReport {
 #[derive(Debug, Clone)]
 pub struct Downloader {
     client: reqwest::Client,
+    /// The same, not following redirects: Hugging Face announces a file's digest on the
+    /// redirect to its CDN, not on the CDN's answer.
+    no_redirects: reqwest::Client,
 }
 
 impl Downloader {
@@ -190,14 +196,24 @@ impl Downloader {
         .map_err(|e| client_error(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(60))
-            .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+        let builder = || {
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
+                .connect_timeout(Duration::from_secs(30))
+                .read_timeout(Duration::from_secs(60))
+                .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+        };
+        let client = builder()
             .build()
             .map_err(|e| client_error(error_text(&e)))?;
-        Ok(Downloader { client })
+        let no_redirects = builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| client_error(error_text(&e)))?;
+        Ok(Downloader {
+            client,
+            no_redirects,
+        })
     }
 
     /// Installs `request`: finds the expected digest (refusing before any download when
@@ -222,10 +238,10 @@ impl Downloader {
         let (expected, checked) = match request.verify {
             Verify::Expect(digest) => (Some(digest), DigestSource::Given),
             Verify::Skip => (None, DigestSource::Unverified),
-            Verify::Sums => (
-                Some(self.digest_from_sums(&request.source).await?),
-                DigestSource::Sums(request.source.sums_url.to_string()),
-            ),
+            Verify::Sums => {
+                let (digest, source) = self.published_digest(&request.source).await?;
+                (Some(digest), source)
+            }
         };
         let part_path = part_path(&request.dir, &file);
         let mut part = open_locked(&part_path, &file)?;
@@ -282,6 +298,52 @@ impl Downloader {
             checked,
             resumed_from: downloaded.resumed_from,
         })
+    }
+
+    /// The digest the server publishes for the model: listed in its `SHA256SUMS`, else
+    /// announced for the file itself; [`ModelError::NoDigest`] when it publishes neither.
+    async fn published_digest(
+        &self,
+        source: &DownloadSource,
+    ) -> Result<(Sha256Digest, DigestSource), ModelError> {
+        let sums_missing = match self.digest_from_sums(source).await {
+            Ok(digest) => return Ok((digest, DigestSource::Sums(source.sums_url.to_string()))),
+            Err(ModelError::NoDigest { reason, .. }) => reason,
+            Err(other) => return Err(other),
+        };
+        match self.announced_digest(&source.file_url).await? {
+            Some(digest) => Ok((digest, DigestSource::Announced(source.file_url.to_string()))),
+            None => Err(ModelError::NoDigest {
+                file: source.published_file.clone(),
+                reason: format!("{sums_missing}, and the server announces no SHA-256 for it"),
+            }),
+        }
+    }
+
+    /// The SHA-256 the server announces for `url` in a `HEAD` answer without following
+    /// its redirect: `X-Linked-Etag` (Hugging Face: a Git LFS file's SHA-256), else an `ETag`
+    /// that is one. `None` when there is none.
+    async fn announced_digest(&self, url: &Url) -> Result<Option<Sha256Digest>, ModelError> {
+        let response = self
+            .no_redirects
+            .head(url.clone())
+            .send()
+            .await
+            .map_err(|e| network(url, e))?;
+        let status = response.status();
+        if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) {
+            // No such model there: say so rather than that there is no digest.
+            return Err(http_error(url, status));
+        }
+        if !(status.is_success() || status.is_redirection()) {
+            // A server without HEAD announces nothing.
+            return Ok(None);
+        }
+        let headers = response.headers();
+        Ok(["x-linked-etag", "etag"]
+            .iter()
+            .filter_map(|name| headers.get(*name)?.to_str().ok())
+            .find_map(digest_in_etag))
     }
 
     /// The digest `SHA256SUMS` lists for the model; [`ModelError::NoDigest`] when the server
@@ -437,6 +499,15 @@ impl Downloader {
             });
         }
     }
+}
+
+/// The SHA-256 in an entity tag (`"64 hex digits"`, maybe weak: `W/"…"`); `None` for any
+/// other tag (an ETag is often not a digest at all).
+fn digest_in_etag(tag: &str) -> Option<Sha256Digest> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    let hex = tag.trim_matches('"');
+    (hex.len() == 64).then(|| hex.parse().ok()).flatten()
 }
 
 /// A finished transfer.
@@ -608,6 +679,31 @@ mod tests {
             "bytes -1/2",
         ] {
             assert_eq!(parse_content_range(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_entity_tag_that_is_a_sha256_is_taken_as_one() {
+        let tiny = "49b35c0f0fa5e8fe48396546d4c3308e7cc3e8a50589273a99710c76fd373fdf";
+        for tag in [
+            format!("\"{tiny}\""),
+            format!("W/\"{tiny}\""),
+            format!(" {} ", tiny.to_uppercase()),
+        ] {
+            assert_eq!(
+                digest_in_etag(&tag).map(|d| d.to_string()),
+                Some(tiny.to_owned()),
+                "{tag:?}"
+            );
+        }
+        // A Git blob id (40 hex digits), a server's own tag, or not hex at all.
+        for tag in [
+            "\"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\"",
+            "\"5f1c-4a2b\"",
+            &format!("\"{}\"", "z".repeat(64)),
+            "",
+        ] {
+            assert_eq!(digest_in_etag(tag), None, "{tag:?}");
         }
     }
 

@@ -11,7 +11,8 @@
 //!   [`DEFAULT_BASE_URL`]), streaming into `ggml-<name>.bin.part` with progress callbacks,
 //!   resuming a `.part` with an HTTP Range request, and renaming it into place only after its
 //!   SHA-256 matched the expected digest ([`Verify`]). Digests come from the user or from a
-//!   `SHA256SUMS` file next to the models ([`Sha256Sums`]); none are built in, so a digest is
+//!   `SHA256SUMS` file next to the models ([`Sha256Sums`]) or the SHA-256 the server announces
+//!   for the file (Hugging Face's `X-Linked-Etag`); none are built in, so a digest is
 //!   never invented, and without one the install is refused unless the user says
 //!   [`Verify::Skip`].
 

@@ -633,3 +633,122 @@ async fn a_second_install_of_the_same_model_waits_its_turn() {
         "nothing was downloaded"
     );
 }
+
+/// A server shaped like Hugging Face's: no `SHA256SUMS`; `…/resolve/main/<file>` redirects to
+/// a CDN path and announces the file's SHA-256 in `X-Linked-Etag` on that redirect only (the
+/// CDN answer has an ETag of its own that is no digest). Python's `http.server` classes.
+struct HubServer {
+    child: Child,
+    url: String,
+}
+
+impl HubServer {
+    const SCRIPT: &'static str = r#"
+import http.server, os, sys
+model, announced = sys.argv[1], sys.argv[2]
+class Hub(http.server.BaseHTTPRequestHandler):
+    def answer(self, body):
+        if self.path == "/resolve/main/ggml-tiny.en.bin":
+            self.send_response(302)
+            self.send_header("Location", "/cdn/blob?signature=x")
+            self.send_header("X-Linked-Etag", '"' + announced + '"')
+            self.send_header("X-Linked-Size", str(os.path.getsize(model)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path.startswith("/cdn/blob"):
+            size = os.path.getsize(model)
+            self.send_response(200)
+            self.send_header("ETag", '"cdn-7f3a"')
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            if body:
+                with open(model, "rb") as f:
+                    self.wfile.write(f.read())
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+    def do_HEAD(self):
+        self.answer(False)
+    def do_GET(self):
+        self.answer(True)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+    fn start(announced: &str) -> HubServer {
+        let mut child = Command::new("python3")
+            .args(["-u", "-c", HubServer::SCRIPT])
+            .arg(model_path())
+            .arg(announced)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 is needed for this test");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
+        HubServer {
+            child,
+            url: format!("http://127.0.0.1:{port}/resolve/main"),
+        }
+    }
+}
+
+impl Drop for HubServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn without_sha256sums_the_digest_the_hub_announces_is_checked() {
+    let server = HubServer::start(&model_sha256());
+    let data = tempfile::tempdir().unwrap();
+    let dir = models_dir(data.path());
+    let report = Downloader::new()
+        .unwrap()
+        .install(&request(&server.url, &dir, Verify::Sums), |_| {})
+        .await
+        .unwrap();
+    let InstallReport::Installed {
+        path,
+        sha256,
+        checked,
+        ..
+    } = report
+    else {
+        panic!("{report:?}")
+    };
+    assert_eq!(
+        checked,
+        DigestSource::Announced(format!("{}/ggml-tiny.en.bin", server.url))
+    );
+    assert_eq!(sha256.to_string(), model_sha256());
+    assert_is_the_model(&path);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_what_the_hub_announced_is_not_installed() {
+    let mut other: Sha256Digest = model_sha256().parse().unwrap();
+    other.0[0] ^= 0x80;
+    let server = HubServer::start(&other.to_string());
+    let data = tempfile::tempdir().unwrap();
+    let dir = models_dir(data.path());
+    let error = Downloader::new()
+        .unwrap()
+        .install(&request(&server.url, &dir, Verify::Sums), |_| {})
+        .await
+        .unwrap_err();
+    let ModelError::DigestMismatch { expected, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*expected, other);
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+}

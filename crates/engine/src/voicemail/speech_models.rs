@@ -225,6 +225,10 @@ async fn run_install(
                     format!("{}: matches the configured SHA-256", path.display())
                 }
                 DigestSource::Sums(url) => format!("{}: matches {url}", path.display()),
+                DigestSource::Announced(url) => format!(
+                    "{}: matches the SHA-256 the server announces for {url}",
+                    path.display()
+                ),
                 DigestSource::Unverified => format!(
                     "{}: installed without a SHA-256 check; its SHA-256 is {sha256}",
                     path.display()
