@@ -42,6 +42,7 @@ fn entry(id: i64, kind: InboxKind) -> InboxEntry {
         transcription_state: TranscriptionState::Done,
         preview: Some("About the invoice".into()),
         email_state: EmailState::None,
+        connected_to: None,
     }
 }
 
@@ -162,6 +163,7 @@ impl Backend for Inbox {
             email_error: None,
             email_sent_at: None,
             sip_call_id: None,
+            connected_to: e.connected_to,
         })
     }
     async fn mark_read(&self, id: i64, read: bool) -> Result<InboxEntry, ApiError> {
