@@ -5,6 +5,7 @@
 
 use frontdesk_models::*;
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -50,25 +51,59 @@ fn model_sha256() -> String {
     DIGEST.get_or_init(|| sha256sum(&model_path())).clone()
 }
 
-/// `python3 -m http.server` serving `dir` on 127.0.0.1, stopped when dropped.
+/// A Python HTTP server on 127.0.0.1, stopped when dropped.
 struct PythonServer {
     child: Child,
     url: String,
 }
 
 impl PythonServer {
+    /// `python3 -m http.server` serving `dir`.
     fn start(dir: &Path) -> PythonServer {
+        let args = [
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ];
+        // "Serving HTTP on 127.0.0.1 port 41235 (http://127.0.0.1:41235/) ..."
+        let port = |line: &str| {
+            line.split(" port ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|port| port.parse().ok())
+        };
+        PythonServer::spawn(
+            args.iter().map(OsStr::new).chain([dir.as_os_str()]),
+            port,
+            "",
+        )
+    }
+
+    /// A server shaped like Hugging Face's, announcing `announced` as the model's SHA-256
+    /// (see [`HUB_SCRIPT`]); its URL is the `resolve/main` folder.
+    fn hub(announced: &str) -> PythonServer {
+        let model = model_path();
+        let args = [
+            OsStr::new("-c"),
+            OsStr::new(HUB_SCRIPT),
+            model.as_os_str(),
+            OsStr::new(announced),
+        ];
+        PythonServer::spawn(args, |line| line.trim().parse().ok(), "/resolve/main")
+    }
+
+    /// `python3 -u <args>`, whose first line of output `port_of` reads the port from.
+    fn spawn<'a>(
+        args: impl IntoIterator<Item = &'a OsStr>,
+        port_of: impl Fn(&str) -> Option<u16>,
+        path: &str,
+    ) -> PythonServer {
         let mut child = Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(dir)
+            .arg("-u")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -77,16 +112,10 @@ impl PythonServer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        // "Serving HTTP on 127.0.0.1 port 41235 (http://127.0.0.1:41235/) ..."
-        let port: u16 = line
-            .split(" port ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected http.server output: {line:?}"));
+        let port = port_of(&line).unwrap_or_else(|| panic!("unexpected server output: {line:?}"));
         PythonServer {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("http://127.0.0.1:{port}{path}"),
         }
     }
 }
@@ -636,14 +665,9 @@ async fn a_second_install_of_the_same_model_waits_its_turn() {
 
 /// A server shaped like Hugging Face's: no `SHA256SUMS`; `…/resolve/main/<file>` redirects to
 /// a CDN path and announces the file's SHA-256 in `X-Linked-Etag` on that redirect only (the
-/// CDN answer has an ETag of its own that is no digest). Python's `http.server` classes.
-struct HubServer {
-    child: Child,
-    url: String,
-}
-
-impl HubServer {
-    const SCRIPT: &'static str = r#"
+/// CDN answer has an ETag of its own that is no digest). Python's `http.server` classes;
+/// arguments: the model file, the digest to announce.
+const HUB_SCRIPT: &str = r#"
 import http.server, os, sys
 model, announced = sys.argv[1], sys.argv[2]
 class Hub(http.server.BaseHTTPRequestHandler):
@@ -679,37 +703,9 @@ print(server.server_address[1], flush=True)
 server.serve_forever()
 "#;
 
-    fn start(announced: &str) -> HubServer {
-        let mut child = Command::new("python3")
-            .args(["-u", "-c", HubServer::SCRIPT])
-            .arg(model_path())
-            .arg(announced)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 is needed for this test");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
-        HubServer {
-            child,
-            url: format!("http://127.0.0.1:{port}/resolve/main"),
-        }
-    }
-}
-
-impl Drop for HubServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn without_sha256sums_the_digest_the_hub_announces_is_checked() {
-    let server = HubServer::start(&model_sha256());
+    let server = PythonServer::hub(&model_sha256());
     let data = tempfile::tempdir().unwrap();
     let dir = models_dir(data.path());
     let report = Downloader::new()
@@ -738,7 +734,7 @@ async fn without_sha256sums_the_digest_the_hub_announces_is_checked() {
 async fn a_file_that_is_not_what_the_hub_announced_is_not_installed() {
     let mut other: Sha256Digest = model_sha256().parse().unwrap();
     other.0[0] ^= 0x80;
-    let server = HubServer::start(&other.to_string());
+    let server = PythonServer::hub(&other.to_string());
     let data = tempfile::tempdir().unwrap();
     let dir = models_dir(data.path());
     let error = Downloader::new()
