@@ -198,33 +198,6 @@ fn free_listen_address(wanted: SocketAddr, extra: u16) -> Result<SocketAddr, Sta
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_zero_gets_one_real_port_for_udp_and_tcp() {
-        let addr = free_listen_address("127.0.0.1:0".parse().unwrap(), 0).unwrap();
-        assert_ne!(addr.port(), 0);
-        UdpSocket::bind(addr).unwrap();
-        TcpListener::bind(addr).unwrap();
-    }
-
-    #[test]
-    fn a_taken_port_moves_on_only_when_allowed() {
-        let taken = UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let _hold = UdpSocket::bind(taken);
-        let held = UdpSocket::bind(SocketAddr::new(taken.ip(), 0)).unwrap();
-        let wanted = held.local_addr().unwrap();
-        assert!(free_listen_address(wanted, 0).is_err());
-        let moved = free_listen_address(wanted, 5).unwrap();
-        assert_ne!(moved, wanted);
-    }
-}
-
 /// A new INVITE from outside any dialog, waiting for the engine to decide.
 pub struct IncomingInvite {
     /// The ezk endpoint it arrived on.
@@ -365,5 +338,32 @@ impl Layer for IncomingLayer {
                 tracing::debug!("could not answer OPTIONS: {e}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_zero_gets_one_real_port_for_udp_and_tcp() {
+        let addr = free_listen_address("127.0.0.1:0".parse().unwrap(), 0).unwrap();
+        assert_ne!(addr.port(), 0);
+        UdpSocket::bind(addr).unwrap();
+        TcpListener::bind(addr).unwrap();
+    }
+
+    #[test]
+    fn a_taken_port_moves_on_only_when_allowed() {
+        let taken = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let _hold = UdpSocket::bind(taken);
+        let held = UdpSocket::bind(SocketAddr::new(taken.ip(), 0)).unwrap();
+        let wanted = held.local_addr().unwrap();
+        assert!(free_listen_address(wanted, 0).is_err());
+        let moved = free_listen_address(wanted, 5).unwrap();
+        assert_ne!(moved, wanted);
     }
 }
