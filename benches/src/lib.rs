@@ -1,12 +1,20 @@
 //! Helpers of the benchmarks (`benches/*.rs`): reading CPU time and memory of a
 //! process from `/proc` (or of a finished child from `wait4`), medians and percentiles,
-//! machine description, where the built binaries are.
+//! machine description, where the built binaries are; [`scene`] sets up what the Kamailio
+//! benchmarks run (daemons, phones, one thread until done) and names binary and machine in the
+//! report; [`cli`] reads their command lines.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Parsing helpers of the voicemail benchmark, here so that `cargo test` runs their tests.
 pub mod voicemail;
+
+/// The benchmark programs' command lines.
+pub mod cli;
+
+/// What the Kamailio benchmarks (`engine`, `transfer`, `voicemail`) start and report alike.
+pub mod scene;
 
 /// CPU time (user + system, all threads) a process has used so far, in
 /// seconds, from fields 14 and 15 of `/proc/PID/stat`.
@@ -46,23 +54,22 @@ pub fn clock_ticks_per_second() -> f64 {
 
 /// Resident set size (`VmRSS` of `/proc/PID/status`) in KiB.
 pub fn rss_kib(pid: u32) -> std::io::Result<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    parse_status_kib(&text, "VmRSS").ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("no VmRSS in /proc/{pid}/status"),
-        )
-    })
+    status_kib(pid, "VmRSS")
 }
 
 /// Peak resident set size (`VmHWM` of `/proc/PID/status`) in KiB: the most the process held
 /// since it started or since [`reset_peak_rss`].
 pub fn peak_rss_kib(pid: u32) -> std::io::Result<u64> {
+    status_kib(pid, "VmHWM")
+}
+
+/// The `name` line (in KiB) of `/proc/PID/status`.
+fn status_kib(pid: u32, name: &str) -> std::io::Result<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    parse_status_kib(&text, "VmHWM").ok_or_else(|| {
+    parse_status_kib(&text, name).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("no VmHWM in /proc/{pid}/status"),
+            format!("no {name} in /proc/{pid}/status"),
         )
     })
 }
@@ -188,6 +195,12 @@ pub fn is_executable(path: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// The last `n` lines of `text` (the end of a log, for an error message).
+pub fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 /// `a / b` for the frontdesk/peer columns; NaN when the peer measured nothing.
 pub fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
@@ -207,8 +220,8 @@ pub fn version_of(bin: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Modification time of `path` in Unix seconds (when the binary was built), 0 if unknown.
-/// When `path` was last written (Unix seconds), so a stale binary shows in the report.
+/// When `path` was last written (Unix seconds; 0 if unknown), so a stale binary shows in the
+/// report.
 pub fn built_at(path: &Path) -> u64 {
     path.metadata()
         .and_then(|m| m.modified())
@@ -217,8 +230,7 @@ pub fn built_at(path: &Path) -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// `baresip vX.Y.Z` from a baresip log.
-/// baresip's version from its start-up log (`baresip v1.0.0 ...`).
+/// baresip's version from its start-up log (`baresip v1.0.0 ...`), as `baresip v1.0.0`.
 pub fn baresip_version(log: &str) -> String {
     log.split_whitespace()
         .skip_while(|w| *w != "baresip")
@@ -332,6 +344,13 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn end_of_a_log() {
+        assert_eq!(last_lines("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(last_lines("a", 5), "a");
+        assert_eq!(last_lines("", 5), "");
     }
 
     #[test]
