@@ -5,34 +5,26 @@
 //! Usage: `cargo bench -p frontdesk-benches -- [--seconds N] [--runs N]
 //! [--debug] [--frontdesk PATH]`.
 
-use std::fs::OpenOptions;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use frontdesk_benches::{
-    baresip_version, built_at, cpu_model, cpu_seconds, frontdesk_binary, load_average, median,
-    ratio, rss_kib, version_of,
+use frontdesk_benches::cli::CommandLine;
+use frontdesk_benches::scene::{
+    phone_options, program, registered_phone, unix_time, DaemonConfig, DaemonProcess, Machine, Res,
+    Subject, WAIT,
 };
+use frontdesk_benches::{baresip_version, cpu_seconds, load_average, median, ratio, rss_kib};
 use frontdesk_testbed::tone::analyze;
-use frontdesk_testbed::{
-    free_port, tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions,
-};
+use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions};
 use serde_json::{json, Value};
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// How long any single step on loopback may take.
-const WAIT: Duration = Duration::from_secs(15);
 /// Idle time after registration before RSS is read.
 const IDLE: Duration = Duration::from_secs(5);
 /// Tone the caller plays (Hz).
 const CALLER_TONE: f64 = 700.0;
 /// Tone the callee plays (Hz); the caller's recording must contain it.
 const CALLEE_TONE: f64 = 1300.0;
-/// Environment variable the daemon reads its password from.
-const PW_ENV: &str = "FRONTDESK_BENCH_PASSWORD";
 
 /// Command-line options.
 struct Args {
@@ -55,21 +47,15 @@ fn parse_args() -> Res<Option<Args>> {
         debug: false,
         frontdesk: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
+    let mut cl = CommandLine::new(USAGE);
+    while let Some(arg) = cl.next_option() {
         match arg.as_str() {
-            // cargo passes --bench to harness-less bench targets.
-            "--bench" => {}
-            "--seconds" => a.seconds = value("--seconds")?.parse()?,
-            "--runs" => a.runs = value("--runs")?.parse()?,
+            "--seconds" => a.seconds = cl.value("--seconds")?,
+            "--runs" => a.runs = cl.value("--runs")?,
             "--debug" => a.debug = true,
-            "--frontdesk" => a.frontdesk = Some(value("--frontdesk")?.into()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+            "--frontdesk" => a.frontdesk = Some(cl.value("--frontdesk")?),
+            "-h" | "--help" => return Ok(cl.help()),
+            other => return Err(cl.unknown(other).into()),
         }
     }
     if !(1..=500).contains(&a.seconds) {
@@ -82,44 +68,12 @@ fn parse_args() -> Res<Option<Args>> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(a)) => a,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // One thread: the benchmark itself should take as little CPU as possible.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let result = rt.block_on(async {
-        // On Ctrl-C the run future is dropped, which stops every process it started.
-        tokio::select! {
-            r = run(&args) => r,
-            _ = tokio::signal::ctrl_c() => Err("interrupted; all processes stopped".into()),
-        }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    program(parse_args(), run)
 }
 
-/// A `frontdesk daemon` in its own process group with its own config and
-/// data dir; stopped (SIGTERM, then SIGKILL) on drop.
-struct Daemon {
-    child: Option<Child>,
-    bin: PathBuf,
-    config: PathBuf,
-    log: PathBuf,
-    dir: tempfile::TempDir,
-}
+/// A `frontdesk daemon` that registers one extension and plays a WAV into its calls,
+/// recording what it hears into its dir.
+struct Daemon(DaemonProcess);
 
 impl Daemon {
     /// Writes a config for `user` registering at `k` and starts the daemon.
@@ -128,82 +82,32 @@ impl Daemon {
             .prefix("frontdesk-bench-")
             .tempdir()?;
         let d = dir.path();
-        let toml = format!(
-            "[sip]\nlisten = \"127.0.0.1:{port}\"\n\
-             [audio]\nbackend = \"file\"\nplay = \"{play}\"\nrecord = \"{rec}\"\n\
-             [data]\ndir = \"{data}\"\n\
-             [[account]]\nname = \"bench\"\nuser = \"{user}\"\ndomain = \"{domain}\"\n\
-             registrar = \"{reg}\"\ntransport = \"udp\"\npassword_env = \"{PW_ENV}\"\n\
-             codecs = [\"{codec}\"]\n",
-            port = free_port()?,
-            play = play.display(),
-            rec = d.join("rec-{call}.wav").display(),
-            data = d.join("data").display(),
-            domain = k.domain(),
-            reg = k.addr(),
-        );
-        let config = d.join("frontdesk.toml");
-        std::fs::write(&config, toml)?;
-        let log = d.join("daemon.log");
-        let out = OpenOptions::new().create(true).append(true).open(&log)?;
-        let child = Command::new(bin)
-            .arg("daemon")
-            .arg("--config")
-            .arg(&config)
-            .env(PW_ENV, Kamailio::password_for(user))
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", bin.display()))?;
-        Ok(Daemon {
-            child: Some(child),
-            bin: bin.to_path_buf(),
-            config,
-            log,
-            dir,
-        })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().map_or(0, Child::id)
+        let config = DaemonConfig {
+            account: "bench",
+            user,
+            codec,
+            audio: format!(
+                "play = \"{}\"\nrecord = \"{}\"\n",
+                play.display(),
+                d.join("rec-{call}.wav").display()
+            ),
+            data: &d.join("data"),
+            sections: String::new(),
+        };
+        Ok(Daemon(DaemonProcess::spawn(bin, k, dir, &config, None)?))
     }
 
     /// An error unless the daemon still runs; includes the end of its log.
     fn check_alive(&mut self) -> Res<()> {
-        let status = self.child.as_mut().map(|c| c.try_wait());
-        match status {
-            Some(Ok(None)) => Ok(()),
-            other => Err(format!(
-                "frontdesk daemon is not running ({other:?})\n--- {} ---\n{}",
-                self.log.display(),
-                log_tail(&self.log)
+        match self.0.exited() {
+            None => Ok(()),
+            Some(how) => Err(format!(
+                "frontdesk daemon is not running ({how})\n--- {} ---\n{}",
+                self.0.log().display(),
+                self.0.log_tail(30)
             )
             .into()),
         }
-    }
-
-    /// Runs `frontdesk ctl --config .. ARGS --json` and parses its output.
-    async fn ctl(&self, args: &[&str]) -> Res<Value> {
-        let out = tokio::process::Command::new(&self.bin)
-            .arg("ctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .arg("--json")
-            .output()
-            .await?;
-        if !out.status.success() {
-            return Err(format!(
-                "frontdesk ctl {}: {}{}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim(),
-                String::from_utf8_lossy(&out.stdout).trim()
-            )
-            .into());
-        }
-        Ok(serde_json::from_slice(&out.stdout)?)
     }
 
     /// Polls `ctl calls` until call `id` is in `state` (`None`: gone).
@@ -211,7 +115,7 @@ impl Daemon {
         let start = Instant::now();
         loop {
             self.check_alive()?;
-            let calls = self.ctl(&["calls"]).await?;
+            let calls = self.0.ctl(&["calls"]).await?;
             let call = calls
                 .as_array()
                 .and_then(|a| a.iter().find(|c| c["id"] == id))
@@ -234,45 +138,8 @@ impl Daemon {
 
     /// Path of call `id`'s recording.
     fn recording(&self, id: &str) -> PathBuf {
-        self.dir.path().join(format!("rec-{id}.wav"))
+        self.0.dir().join(format!("rec-{id}.wav"))
     }
-
-    /// SIGTERM to the group, SIGKILL after 5 s (the daemon un-registers first).
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let pgid = child.id() as libc::pid_t;
-        // SAFETY: signals to the process group this program created.
-        unsafe { libc::killpg(pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        // SAFETY: as above.
-        unsafe { libc::killpg(pgid, libc::SIGKILL) };
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.stop();
-        // Like the testbed: FRONTDESK_TESTBED_KEEP=1 keeps config, log and recordings.
-        if std::env::var_os("FRONTDESK_TESTBED_KEEP").is_some() {
-            let dir = std::mem::replace(&mut self.dir, tempfile::TempDir::new().expect("temp dir"));
-            eprintln!("kept {}", dir.keep().display());
-        }
-    }
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
 /// Polls Kamailio every 10 ms until `user` has a contact; returns when it
@@ -323,6 +190,18 @@ impl CallFigures {
         self.heard_ratio > 0.3 && self.heard_secs >= held as f64 * 0.9
     }
 
+    /// Holds the established call for `seconds` s: the caller's (`pid`) CPU time is read at
+    /// the start and end, its RSS at the end. Nothing talks to the caller meanwhile.
+    async fn hold(&mut self, pid: u32, seconds: u64) -> Res<()> {
+        let (cpu0, t0) = (cpu_seconds(pid)?, Instant::now());
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let (cpu1, t1) = (cpu_seconds(pid)?, Instant::now());
+        self.cpu_s = cpu1 - cpu0;
+        self.wall_s = (t1 - t0).as_secs_f64();
+        self.call_rss_kib = rss_kib(pid)?;
+        Ok(())
+    }
+
     fn json(&self) -> Value {
         json!({
             "cpu_s": self.cpu_s,
@@ -339,38 +218,49 @@ impl CallFigures {
 
 /// The callee: a registered baresip that auto-answers and plays a tone.
 async fn start_callee(k: &Kamailio, user: &str, codec: &str, wav: &Path) -> Res<Baresip> {
-    let mut o = BaresipOptions::new(user);
-    o.registrar = Some(k.addr());
-    o.codecs = vec![codec.into()];
-    o.play_wav = Some(wav.into());
+    let mut o = phone_options(k, user, codec, wav);
     o.auto_answer = true;
-    let mut b = Baresip::start(o).await?;
-    b.wait_registered(WAIT).await?;
-    Ok(b)
+    registered_phone(o).await
 }
 
-/// Frontdesk daemon calls `callee` with `codec` and holds for `seconds`.
-async fn frontdesk_call(
-    bin: &Path,
-    k: &Kamailio,
-    callee: &mut Baresip,
-    user: &str,
-    codec: &str,
-    wav: &Path,
+/// A baresip caller: plays `wav` (`aufile`) and records what it hears (`sndfile`).
+fn caller_options(k: &Kamailio, user: &str, codec: &str, wav: &Path) -> BaresipOptions {
+    let mut o = phone_options(k, user, codec, wav);
+    o.record = true;
+    o
+}
+
+/// One measured call, the same for either caller: who calls through which Kamailio, offering
+/// which codec (as baresip spells it: `PCMU`, `opus`), playing what, held how long.
+struct Call<'a> {
+    k: &'a Kamailio,
+    user: String,
+    codec: &'a str,
+    wav: &'a Path,
     seconds: u64,
-) -> Res<CallFigures> {
-    let mut d = Daemon::spawn(bin, k, user, codec, wav)?;
-    wait_contact(k, user, || d.check_alive()).await?;
+}
+
+/// Frontdesk daemon calls `callee` and holds the call.
+async fn frontdesk_call(bin: &Path, callee: &mut Baresip, call: Call<'_>) -> Res<CallFigures> {
+    let mut d = Daemon::spawn(
+        bin,
+        call.k,
+        &call.user,
+        &call.codec.to_lowercase(),
+        call.wav,
+    )?;
+    wait_contact(call.k, &call.user, || d.check_alive()).await?;
     tokio::time::sleep(IDLE).await;
     d.check_alive()?;
+    let pid = d.0.pid();
     let mut f = CallFigures {
-        idle_rss_kib: rss_kib(d.pid())?,
+        idle_rss_kib: rss_kib(pid)?,
         ..Default::default()
     };
     // A number, not a sip: URI: frontdesk sends numbers through the account's
     // registrar, explicit URIs to their host.
-    let call = d.ctl(&["dial", &callee.options().user]).await?;
-    let id = call["id"]
+    let dialled = d.0.ctl(&["dial", &callee.options().user]).await?;
+    let id = dialled["id"]
         .as_str()
         .ok_or("ctl dial gave no call id")?
         .to_owned();
@@ -379,43 +269,24 @@ async fn frontdesk_call(
     f.codec = active
         .and_then(|c| c["codec"].as_str().map(str::to_owned))
         .unwrap_or_default();
-
-    let (cpu0, t0) = (cpu_seconds(d.pid())?, Instant::now());
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let (cpu1, t1) = (cpu_seconds(d.pid())?, Instant::now());
-    f.cpu_s = cpu1 - cpu0;
-    f.wall_s = (t1 - t0).as_secs_f64();
-    f.call_rss_kib = rss_kib(d.pid())?;
-
+    f.hold(pid, call.seconds).await?;
     d.wait_call(&id, Some("active"))
         .await
         .map_err(|e| format!("the call did not last: {e}"))?;
-    d.ctl(&["hangup", &id]).await?;
+    d.0.ctl(&["hangup", &id]).await?;
     d.wait_call(&id, None).await?;
     callee.wait_event(CallEvent::Closed, WAIT).await?;
     let heard = analyze(d.recording(&id), CALLEE_TONE)?;
     f.heard_ratio = heard.ratio;
     f.heard_secs = heard.secs;
-    d.stop();
+    d.0.stop();
     Ok(f)
 }
 
 /// A baresip caller (aufile source, sndfile recording) does the same.
-async fn baresip_call(
-    k: &Kamailio,
-    callee: &mut Baresip,
-    user: &str,
-    codec: &str,
-    wav: &Path,
-    seconds: u64,
-) -> Res<CallFigures> {
-    let mut o = BaresipOptions::new(user);
-    o.registrar = Some(k.addr());
-    o.codecs = vec![codec.into()];
-    o.play_wav = Some(wav.into());
-    o.record = true;
-    let mut b = Baresip::start(o).await?;
-    wait_contact(k, user, || Ok(())).await?;
+async fn baresip_call(callee: &mut Baresip, call: Call<'_>) -> Res<CallFigures> {
+    let mut b = Baresip::start(caller_options(call.k, &call.user, call.codec, call.wav)).await?;
+    wait_contact(call.k, &call.user, || Ok(())).await?;
     b.wait_registered(WAIT).await?;
     tokio::time::sleep(IDLE).await;
     let pid = b.pid().ok_or("baresip is not running")?;
@@ -423,24 +294,21 @@ async fn baresip_call(
         idle_rss_kib: rss_kib(pid)?,
         ..Default::default()
     };
-    b.dial(&k.aor(&callee.options().user)).await?;
+    b.dial(&call.k.aor(&callee.options().user)).await?;
     b.wait_event(CallEvent::Established, WAIT).await?;
     callee.wait_event(CallEvent::Established, WAIT).await?;
-
-    let (cpu0, t0) = (cpu_seconds(pid)?, Instant::now());
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let (cpu1, t1) = (cpu_seconds(pid)?, Instant::now());
-    f.cpu_s = cpu1 - cpu0;
-    f.wall_s = (t1 - t0).as_secs_f64();
-    f.call_rss_kib = rss_kib(pid)?;
-
+    f.hold(pid, call.seconds).await?;
     b.hangup().await?;
     b.wait_event(CallEvent::Closed, WAIT).await?;
     callee.wait_event(CallEvent::Closed, WAIT).await?;
     let heard = analyze(b.last_recording(WAIT).await?, CALLEE_TONE)?;
     f.heard_ratio = heard.ratio;
     f.heard_secs = heard.secs;
-    f.codec = format!("{} ({} Hz recording)", codec.to_lowercase(), heard.rate);
+    f.codec = format!(
+        "{} ({} Hz recording)",
+        call.codec.to_lowercase(),
+        heard.rate
+    );
     Ok(f)
 }
 
@@ -449,17 +317,13 @@ async fn frontdesk_register_ms(bin: &Path, k: &Kamailio, user: &str, wav: &Path)
     let t0 = Instant::now();
     let mut d = Daemon::spawn(bin, k, user, "pcmu", wav)?;
     let t1 = wait_contact(k, user, || d.check_alive()).await?;
-    d.stop();
+    d.0.stop();
     Ok((t1 - t0).as_secs_f64() * 1000.0)
 }
 
 /// Milliseconds from spawning baresip until Kamailio holds its contact.
 async fn baresip_register_ms(k: &Kamailio, user: &str, wav: &Path) -> Res<f64> {
-    let mut o = BaresipOptions::new(user);
-    o.registrar = Some(k.addr());
-    o.codecs = vec!["PCMU".into()];
-    o.play_wav = Some(wav.into());
-    o.record = true;
+    let o = caller_options(k, user, "PCMU", wav);
     let t0 = Instant::now();
     // Poll Kamailio while Baresip::start waits for ctrl_tcp, so the start
     // helper's own waiting does not count.
@@ -479,11 +343,9 @@ fn row(name: &str, fd: f64, bs: f64, decimals: usize) {
 }
 
 async fn run(args: &Args) -> Res<()> {
-    let (bin, profile) = frontdesk_binary(args.frontdesk.as_deref(), args.debug)?;
-    let fd_version = version_of(&bin);
-    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = cpu_model();
-    let load_start = load_average();
+    let subject = Subject::find(args.frontdesk.as_deref(), args.debug)?;
+    let (bin, profile) = (subject.bin.as_path(), &subject.profile);
+    let machine = Machine::now();
     eprintln!(
         "benchmarking {} ({profile}) against baresip; calls held {} s, {} registration runs each",
         bin.display(),
@@ -505,32 +367,23 @@ async fn run(args: &Args) -> Res<()> {
         let callee_wav = wavs.path().join(format!("callee-{rate}.wav"));
         tone_wav(&caller_wav, CALLER_TONE, wav_secs, rate)?;
         tone_wav(&callee_wav, CALLEE_TONE, wav_secs, rate)?;
-        let lc = codec.to_lowercase();
         let mut callee = start_callee(&k, &format!("300{n}"), codec, &callee_wav).await?;
         bs_version = baresip_version(&callee.log());
         eprintln!("{codec}: frontdesk call, {} s ...", args.seconds);
-        let fd = frontdesk_call(
-            &bin,
-            &k,
-            &mut callee,
-            &format!("310{n}"),
-            &lc,
-            &caller_wav,
-            args.seconds,
-        )
-        .await
-        .map_err(|e| format!("frontdesk {codec} call: {e}"))?;
-        eprintln!("{codec}: baresip call, {} s ...", args.seconds);
-        let bs = baresip_call(
-            &k,
-            &mut callee,
-            &format!("320{n}"),
+        let call = |user: String| Call {
+            k: &k,
+            user,
             codec,
-            &caller_wav,
-            args.seconds,
-        )
-        .await
-        .map_err(|e| format!("baresip {codec} call: {e}"))?;
+            wav: &caller_wav,
+            seconds: args.seconds,
+        };
+        let fd = frontdesk_call(bin, &mut callee, call(format!("310{n}")))
+            .await
+            .map_err(|e| format!("frontdesk {codec} call: {e}"))?;
+        eprintln!("{codec}: baresip call, {} s ...", args.seconds);
+        let bs = baresip_call(&mut callee, call(format!("320{n}")))
+            .await
+            .map_err(|e| format!("baresip {codec} call: {e}"))?;
         callee.stop();
         calls.push((codec, fd, bs));
     }
@@ -540,7 +393,7 @@ async fn run(args: &Args) -> Res<()> {
     let (mut fd_reg, mut bs_reg) = (Vec::new(), Vec::new());
     for i in 0..args.runs {
         // Interleaved, so drifting machine load affects both alike.
-        fd_reg.push(frontdesk_register_ms(&bin, &k, &format!("{}", 4000 + i), &reg_wav).await?);
+        fd_reg.push(frontdesk_register_ms(bin, &k, &format!("{}", 4000 + i), &reg_wav).await?);
         bs_reg.push(baresip_register_ms(&k, &format!("{}", 5000 + i), &reg_wav).await?);
     }
     let load_end = load_average();
@@ -549,10 +402,11 @@ async fn run(args: &Args) -> Res<()> {
     // ---- report ----
     let (fd_pcmu, bs_pcmu) = (&calls[0].1, &calls[0].2);
     println!();
-    println!("Frontdesk engine benchmark: {fd_version} ({profile} build) vs {bs_version}");
     println!(
-        "machine: {nproc} CPUs, {model}; 1-min load average {load_start:.2} at start, {load_end:.2} at end"
+        "Frontdesk engine benchmark: {} ({profile} build) vs {bs_version}",
+        subject.version
     );
+    println!("{}", machine.line(load_end));
     println!(
         "calls through Kamailio on 127.0.0.1 to an auto-answering baresip playing a tone, held {} s",
         args.seconds
@@ -637,17 +491,10 @@ async fn run(args: &Args) -> Res<()> {
     }
     let line = json!({
         "bench": "frontdesk-engine-vs-baresip",
-        "unix_time": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        "frontdesk": {
-            "binary": bin.display().to_string(),
-            "version": fd_version,
-            "profile": profile,
-            "binary_mtime_unix": built_at(&bin),
-        },
+        "unix_time": unix_time(),
+        "frontdesk": subject.json(),
         "baresip": bs_version,
-        "machine": {"nproc": nproc, "cpu_model": model, "loadavg_start": load_start, "loadavg_end": load_end},
+        "machine": machine.json(load_end),
         "seconds": args.seconds,
         "calls": Value::Object(call_json),
         "idle_rss_kib": pair(fd_pcmu.idle_rss_kib as f64, bs_pcmu.idle_rss_kib as f64),
