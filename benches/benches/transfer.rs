@@ -6,30 +6,23 @@
 //! Usage: `cargo bench -p frontdesk-benches --bench transfer -- [--runs N] [--debug]
 //! [--frontdesk PATH]`.
 
-use std::fs::OpenOptions;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use frontdesk_api::{CallInfo, CallState, RegistrationState};
-use frontdesk_benches::{
-    baresip_version, built_at, cpu_model, frontdesk_binary, load_average, median, percentile,
-    ratio, version_of,
+use frontdesk_api::{CallInfo, CallState};
+use frontdesk_benches::cli::CommandLine;
+use frontdesk_benches::scene::{
+    phone_options, program, registered_phone, unix_time, DaemonConfig, DaemonProcess, Machine, Res,
+    Subject, WAIT,
 };
-use frontdesk_control::ControlClient;
-use frontdesk_testbed::{tone_wav, Baresip, BaresipOptions, CallEvent, Kamailio, KamailioOptions};
+use frontdesk_benches::{baresip_version, load_average, median, percentile, ratio};
+use frontdesk_testbed::{tone_wav, Baresip, CallEvent, Kamailio, KamailioOptions};
 use serde_json::{json, Value};
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// How long any single step on loopback may take.
-const WAIT: Duration = Duration::from_secs(15);
 /// Quiet time after a call is answered (or cleaned up) before the next step, so that
 /// late packets of the previous step (RTCP, re-INVITE answers) are not measured.
 const SETTLE: Duration = Duration::from_millis(300);
-/// Environment variable the daemon reads its password from.
-const PW_ENV: &str = "FRONTDESK_BENCH_PASSWORD";
 /// Extensions: the caller, the colleague, and the two receptionists.
 const CALLER: &str = "201";
 const COLLEAGUE: &str = "203";
@@ -63,20 +56,14 @@ fn parse_args() -> Res<Option<Args>> {
         debug: false,
         frontdesk: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
+    let mut cl = CommandLine::new(USAGE);
+    while let Some(arg) = cl.next_option() {
         match arg.as_str() {
-            // cargo passes --bench to harness-less bench targets.
-            "--bench" => {}
-            "--runs" => a.runs = value("--runs")?.parse()?,
+            "--runs" => a.runs = cl.value("--runs")?,
             "--debug" => a.debug = true,
-            "--frontdesk" => a.frontdesk = Some(value("--frontdesk")?.into()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+            "--frontdesk" => a.frontdesk = Some(cl.value("--frontdesk")?),
+            "-h" | "--help" => return Ok(cl.help()),
+            other => return Err(cl.unknown(other).into()),
         }
     }
     if !(1..=1000).contains(&a.runs) {
@@ -86,249 +73,72 @@ fn parse_args() -> Res<Option<Args>> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(a)) => a,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    program(parse_args(), run)
+}
+
+/// Writes a config for the receptionist `user` registering at `k` (PCMU, playing `play`),
+/// starts the `frontdesk daemon` and waits until its control API answers and the account is
+/// registered.
+async fn start_desk(bin: &Path, k: &Kamailio, user: &str, play: &Path) -> Res<DaemonProcess> {
+    let dir = tempfile::Builder::new()
+        .prefix("frontdesk-bench-transfer-")
+        .tempdir()?;
+    let config = DaemonConfig {
+        account: "desk",
+        user,
+        codec: "pcmu",
+        audio: format!("play = \"{}\"\n", play.display()),
+        data: &dir.path().join("data"),
+        sections: String::new(),
     };
-    // One thread: timestamps are taken by the one task that reads every event.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let result = rt.block_on(async {
-        // On Ctrl-C the run future is dropped, which stops every process it started.
-        tokio::select! {
-            r = run(&args) => r,
-            _ = tokio::signal::ctrl_c() => Err("interrupted; all processes stopped".into()),
+    let mut daemon = DaemonProcess::spawn(bin, k, dir, &config, Some("info"))?;
+    daemon.connect().await?;
+    Ok(daemon)
+}
+
+/// Polls the daemon's live calls until one satisfies `want`.
+async fn wait_call(
+    daemon: &mut DaemonProcess,
+    what: &str,
+    want: impl Fn(&CallInfo) -> bool,
+) -> Res<CallInfo> {
+    let start = Instant::now();
+    loop {
+        daemon.check_alive()?;
+        let calls = daemon.api().calls().await?;
+        if let Some(c) = calls.iter().find(|c| want(c)) {
+            return Ok(c.clone());
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+        if start.elapsed() > WAIT {
+            return Err(daemon.failure(&format!("no call {what} after {WAIT:?}: {calls:?}")));
         }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
-/// The receptionist's `frontdesk daemon` in its own process group, with its own config and
-/// data dir; stopped (SIGTERM, then SIGKILL) on drop.
-struct Daemon {
-    child: Option<Child>,
-    bin: PathBuf,
-    config: PathBuf,
-    log: PathBuf,
-    client: Option<ControlClient>,
-    dir: tempfile::TempDir,
-}
-
-impl Daemon {
-    /// Writes a config for `user` registering at `k` (PCMU, playing `play`), starts the
-    /// daemon and waits until its control API answers and the account is registered.
-    async fn start(bin: &Path, k: &Kamailio, user: &str, play: &Path) -> Res<Daemon> {
-        let dir = tempfile::Builder::new()
-            .prefix("frontdesk-bench-transfer-")
-            .tempdir()?;
-        let d = dir.path();
-        let data = d.join("data");
-        let toml = format!(
-            "[sip]\nlisten = \"127.0.0.1:{port}\"\n\
-             [audio]\nbackend = \"file\"\nplay = \"{play}\"\n\
-             [data]\ndir = \"{data}\"\n\
-             [[account]]\nname = \"desk\"\nuser = \"{user}\"\ndomain = \"{domain}\"\n\
-             registrar = \"{reg}\"\ntransport = \"udp\"\npassword_env = \"{PW_ENV}\"\n\
-             codecs = [\"pcmu\"]\n",
-            port = frontdesk_testbed::free_port()?,
-            play = play.display(),
-            data = data.display(),
-            domain = k.domain(),
-            reg = k.addr(),
-        );
-        let config = d.join("frontdesk.toml");
-        std::fs::write(&config, toml)?;
-        let log = d.join("daemon.log");
-        let out = OpenOptions::new().create(true).append(true).open(&log)?;
-        let child = Command::new(bin)
-            .arg("daemon")
-            .arg("--config")
-            .arg(&config)
-            .env(PW_ENV, Kamailio::password_for(user))
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", bin.display()))?;
-        let mut daemon = Daemon {
-            child: Some(child),
-            bin: bin.to_path_buf(),
-            config,
-            log,
-            client: None,
-            dir,
-        };
-        let start = Instant::now();
-        let client = loop {
-            daemon.check_alive()?;
-            if let Ok(c) = ControlClient::discover(&data).await {
-                break c;
-            }
-            if start.elapsed() > WAIT {
-                return Err(daemon.failure("no control API within 15 s"));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        loop {
-            daemon.check_alive()?;
-            let status = client.status().await?;
-            if status
-                .accounts
-                .iter()
-                .all(|a| a.state == RegistrationState::Registered)
-            {
-                break;
-            }
-            if start.elapsed() > WAIT {
-                return Err(daemon.failure(&format!("not registered within 15 s: {status:?}")));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+/// Hangs up whatever the daemon has left and waits until no call is live.
+async fn end_calls(daemon: &mut DaemonProcess) -> Res<()> {
+    let start = Instant::now();
+    loop {
+        daemon.check_alive()?;
+        let calls = daemon.api().calls().await?;
+        if calls.is_empty() {
+            return Ok(());
         }
-        daemon.client = Some(client);
-        Ok(daemon)
-    }
-
-    fn api(&self) -> &ControlClient {
-        self.client.as_ref().expect("started")
-    }
-
-    /// An error naming `what`, with the end of the daemon's log.
-    fn failure(&self, what: &str) -> Box<dyn std::error::Error> {
-        format!(
-            "frontdesk daemon: {what}\n--- {} ---\n{}",
-            self.log.display(),
-            log_tail(&self.log)
-        )
-        .into()
-    }
-
-    /// An error unless the daemon still runs.
-    fn check_alive(&mut self) -> Res<()> {
-        match self.child.as_mut().map(|c| c.try_wait()) {
-            Some(Ok(None)) => Ok(()),
-            other => Err(self.failure(&format!("not running ({other:?})"))),
+        if start.elapsed() > WAIT {
+            return Err(daemon.failure(&format!("calls left after {WAIT:?}: {calls:?}")));
         }
-    }
-
-    /// Runs `frontdesk ctl --config .. ARGS --json` and parses its output.
-    async fn ctl(&self, args: &[&str]) -> Res<Value> {
-        let out = tokio::process::Command::new(&self.bin)
-            .arg("ctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .arg("--json")
-            .output()
-            .await?;
-        if !out.status.success() {
-            return Err(format!(
-                "frontdesk ctl {}: {}{}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim(),
-                String::from_utf8_lossy(&out.stdout).trim()
-            )
-            .into());
+        for c in calls.iter().filter(|c| c.state != CallState::Ended) {
+            // It may end by itself meanwhile; the next round checks.
+            let _ = daemon.api().hangup(Some(&c.id)).await;
         }
-        Ok(serde_json::from_slice(&out.stdout)?)
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
-    /// Polls the live calls until one satisfies `want`.
-    async fn wait_call(&mut self, what: &str, want: impl Fn(&CallInfo) -> bool) -> Res<CallInfo> {
-        let start = Instant::now();
-        loop {
-            self.check_alive()?;
-            let calls = self.api().calls().await?;
-            if let Some(c) = calls.iter().find(|c| want(c)) {
-                return Ok(c.clone());
-            }
-            if start.elapsed() > WAIT {
-                return Err(self.failure(&format!("no call {what} after {WAIT:?}: {calls:?}")));
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Hangs up whatever is left and waits until no call is live.
-    async fn end_calls(&mut self) -> Res<()> {
-        let start = Instant::now();
-        loop {
-            self.check_alive()?;
-            let calls = self.api().calls().await?;
-            if calls.is_empty() {
-                return Ok(());
-            }
-            if start.elapsed() > WAIT {
-                return Err(self.failure(&format!("calls left after {WAIT:?}: {calls:?}")));
-            }
-            for c in calls.iter().filter(|c| c.state != CallState::Ended) {
-                // It may end by itself meanwhile; the next round checks.
-                let _ = self.api().hangup(Some(&c.id)).await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGTERM to the group, SIGKILL after 5 s (the daemon un-registers first).
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let pgid = child.id() as libc::pid_t;
-        // SAFETY: signals to the process group this program created.
-        unsafe { libc::killpg(pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        // SAFETY: as above.
-        unsafe { libc::killpg(pgid, libc::SIGKILL) };
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.stop();
-        // Like the testbed: FRONTDESK_TESTBED_KEEP=1 keeps config and log.
-        if std::env::var_os("FRONTDESK_TESTBED_KEEP").is_some() {
-            let dir = std::mem::replace(&mut self.dir, tempfile::TempDir::new().expect("temp dir"));
-            eprintln!("kept {}", dir.keep().display());
-        }
-    }
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// A registered baresip in manual answer mode (so an incoming call rings) playing `wav`.
 async fn phone(k: &Kamailio, user: &str, wav: &Path) -> Res<Baresip> {
-    let mut o = BaresipOptions::new(user);
-    o.registrar = Some(k.addr());
-    o.codecs = vec!["PCMU".into()];
-    o.play_wav = Some(wav.into());
-    let mut b = Baresip::start(o).await?;
-    b.wait_registered(WAIT).await?;
-    Ok(b)
+    registered_phone(phone_options(k, user, "PCMU", wav)).await
 }
 
 /// Reads every event baresip sends for `quiet`, then drops the queued events of the kinds
@@ -452,7 +262,7 @@ fn ms(from: Instant, to: Instant) -> f64 {
 /// Everything that takes part, started once for the whole run.
 struct Bench {
     k: Kamailio,
-    daemon: Daemon,
+    daemon: DaemonProcess,
     desk: Baresip,
     caller: Baresip,
     colleague: Baresip,
@@ -462,16 +272,17 @@ impl Bench {
     /// The caller calls the Frontdesk receptionist, which answers; returns our call's id.
     async fn frontdesk_answers(&mut self) -> Res<String> {
         self.caller.dial(&self.k.aor(FRONTDESK_DESK)).await?;
-        let ringing = self
-            .daemon
-            .wait_call("ringing in", |c| c.state == CallState::Incoming)
-            .await?;
+        let ringing = wait_call(&mut self.daemon, "ringing in", |c| {
+            c.state == CallState::Incoming
+        })
+        .await?;
         self.daemon.api().answer(Some(&ringing.id)).await?;
         self.caller.wait_event(CallEvent::Established, WAIT).await?;
         let id = ringing.id;
-        self.daemon
-            .wait_call("answered", |c| c.id == id && c.state == CallState::Active)
-            .await?;
+        wait_call(&mut self.daemon, "answered", |c| {
+            c.id == id && c.state == CallState::Active
+        })
+        .await?;
         Ok(id)
     }
 
@@ -535,11 +346,12 @@ impl Bench {
             Kind::Announced => {
                 self.colleague.hangup().await?;
                 self.colleague.wait_event(CallEvent::Closed, WAIT).await?;
-                self.daemon
-                    .wait_call("back from hold after the colleague declined", |c| {
-                        c.id == id && c.state == CallState::Active && !c.on_hold
-                    })
-                    .await?;
+                wait_call(
+                    &mut self.daemon,
+                    "back from hold after the colleague declined",
+                    |c| c.id == id && c.state == CallState::Active && !c.on_hold,
+                )
+                .await?;
             }
             Kind::Blind => {
                 self.colleague.answer().await?;
@@ -572,7 +384,7 @@ impl Bench {
                 }
             }
         }
-        self.daemon.end_calls().await?;
+        end_calls(&mut self.daemon).await?;
         end_baresip_calls(&mut self.caller).await?;
         end_baresip_calls(&mut self.colleague).await?;
         self.settle().await;
@@ -681,11 +493,9 @@ fn row(name: &str, fd: f64, bs: f64) {
 }
 
 async fn run(args: &Args) -> Res<()> {
-    let (bin, profile) = frontdesk_binary(args.frontdesk.as_deref(), args.debug)?;
-    let fd_version = version_of(&bin);
-    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = cpu_model();
-    let load_start = load_average();
+    let subject = Subject::find(args.frontdesk.as_deref(), args.debug)?;
+    let (bin, profile) = (subject.bin.as_path(), &subject.profile);
+    let machine = Machine::now();
     eprintln!(
         "benchmarking transfers of {} ({profile}) against baresip, {} runs of each kind",
         bin.display(),
@@ -699,7 +509,7 @@ async fn run(args: &Args) -> Res<()> {
     // baresip's aufile ends a call at the end of the file; no call here lasts a minute.
     let wav = wavs.path().join("tone.wav");
     tone_wav(&wav, 700.0, 60.0, 8000)?;
-    let daemon = Daemon::start(&bin, &k, FRONTDESK_DESK, &wav).await?;
+    let daemon = start_desk(bin, &k, FRONTDESK_DESK, &wav).await?;
     let desk = phone(&k, BARESIP_DESK, &wav).await?;
     let caller = phone(&k, CALLER, &wav).await?;
     let colleague = phone(&k, COLLEAGUE, &wav).await?;
@@ -745,10 +555,11 @@ async fn run(args: &Args) -> Res<()> {
 
     // ---- report ----
     println!();
-    println!("Frontdesk transfer benchmark: {fd_version} ({profile} build) vs {bs_version}");
     println!(
-        "machine: {nproc} CPUs, {model}; 1-min load average {load_start:.2} at start, {load_end:.2} at end"
+        "Frontdesk transfer benchmark: {} ({profile} build) vs {bs_version}",
+        subject.version
     );
+    println!("{}", machine.line(load_end));
     println!(
         "{} runs; ms from the command to the colleague's phone ringing (baresip CALL_INCOMING),",
         args.runs
@@ -835,17 +646,10 @@ async fn run(args: &Args) -> Res<()> {
     }
     let line = json!({
         "bench": "frontdesk-transfer-vs-baresip",
-        "unix_time": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        "frontdesk": {
-            "binary": bin.display().to_string(),
-            "version": fd_version,
-            "profile": profile,
-            "binary_mtime_unix": built_at(&bin),
-        },
+        "unix_time": unix_time(),
+        "frontdesk": subject.json(),
         "baresip": bs_version,
-        "machine": {"nproc": nproc, "cpu_model": model, "loadavg_start": load_start, "loadavg_end": load_end},
+        "machine": machine.json(load_end),
         "runs": args.runs,
         "transfers": Value::Object(kinds_json),
     });
