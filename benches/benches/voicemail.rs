@@ -7,37 +7,33 @@
 //! Usage: `cargo bench -p frontdesk-benches --bench voicemail -- [--quick] [--debug]
 //! [--frontdesk PATH] [--model PATH] [--whisper-cli PATH] [--whisper-src DIR]`.
 
-use std::fs::OpenOptions;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use frontdesk_api::{CallState, Event, InboxKind, RegistrationState, TranscriptionState};
+use frontdesk_api::{CallState, Event, InboxKind, TranscriptionState};
+use frontdesk_benches::cli::CommandLine;
+use frontdesk_benches::scene::{
+    keep_requested, phone_options, program, registered_phone, unix_time, DaemonConfig,
+    DaemonProcess, Machine, Res, Subject, WAIT,
+};
 use frontdesk_benches::voicemail::{
     cmake_version, daemon_whisper_ms, lock_version, script_check, timing_ms, timing_text,
     wav_seconds,
 };
 use frontdesk_benches::{
-    built_at, cpu_model, cpu_seconds, frontdesk_binary, is_executable, load_average, peak_rss_kib,
-    ratio, reset_peak_rss, rss_kib, target_dir, version_of, wait_with_usage, workspace_root,
-    ChildUsage,
+    cpu_seconds, is_executable, last_lines, load_average, peak_rss_kib, ratio, reset_peak_rss,
+    rss_kib, target_dir, wait_with_usage, workspace_root, ChildUsage,
 };
-use frontdesk_control::{AudioFormat, ControlClient};
+use frontdesk_control::AudioFormat;
 use frontdesk_testbed::speech::{Repeat, Speech};
-use frontdesk_testbed::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+use frontdesk_testbed::{Kamailio, KamailioOptions};
 use serde_json::{json, Value};
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// How long any single step on loopback may take.
-const WAIT: Duration = Duration::from_secs(15);
 /// How long a transcript may take after the hang-up, beyond the message's own length.
 const TRANSCRIBED: Duration = Duration::from_secs(300);
 /// How often the daemon's RSS is sampled between hang-up and transcript.
 const SAMPLE_EVERY: Duration = Duration::from_millis(10);
-/// Environment variable the daemon reads its password from.
-const PW_ENV: &str = "FRONTDESK_BENCH_PASSWORD";
 /// The daemon's extension and the caller's.
 const DESK: &str = "101";
 const CALLER: &str = "201";
@@ -88,234 +84,74 @@ fn parse_args() -> Res<Option<Args>> {
         whisper_cli: None,
         whisper_src: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
+    let mut cl = CommandLine::new(USAGE);
+    while let Some(arg) = cl.next_option() {
         match arg.as_str() {
-            // cargo passes --bench to harness-less bench targets.
-            "--bench" => {}
             "--quick" => a.quick = true,
             "--debug" => a.debug = true,
-            "--frontdesk" => a.frontdesk = Some(value("--frontdesk")?.into()),
-            "--model" => a.model = Some(value("--model")?.into()),
-            "--whisper-cli" => a.whisper_cli = Some(value("--whisper-cli")?.into()),
-            "--whisper-src" => a.whisper_src = Some(value("--whisper-src")?.into()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+            "--frontdesk" => a.frontdesk = Some(cl.value("--frontdesk")?),
+            "--model" => a.model = Some(cl.value("--model")?),
+            "--whisper-cli" => a.whisper_cli = Some(cl.value("--whisper-cli")?),
+            "--whisper-src" => a.whisper_src = Some(cl.value("--whisper-src")?),
+            "-h" | "--help" => return Ok(cl.help()),
+            other => return Err(cl.unknown(other).into()),
         }
     }
     Ok(Some(a))
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(a)) => a,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // One thread: the benchmark itself should take as little CPU as possible.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let result = rt.block_on(async {
-        // On Ctrl-C the run future is dropped, which stops every process it started.
-        tokio::select! {
-            r = run(&args) => r,
-            _ = tokio::signal::ctrl_c() => Err("interrupted; all processes stopped".into()),
-        }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    program(parse_args(), run)
 }
 
 // ---------------------------------------------------------------------------------------------
 // The daemon
 
-/// A `frontdesk daemon` whose voicemail takes every call to [`DESK`], in its own process group
-/// with its own config and data dir; stopped (SIGTERM, then SIGKILL) on drop.
-struct Daemon {
-    child: Option<Child>,
-    log: PathBuf,
-    data: PathBuf,
-    client: Option<ControlClient>,
-    dir: tempfile::TempDir,
+/// Writes the config (account at `k`, PCMU, the voicemail answering after 1 s with `greeting`,
+/// transcribing with `model`), starts a `frontdesk daemon` whose voicemail takes every call to
+/// [`DESK`] and waits until its control API answers and the account is registered.
+async fn start_daemon(
+    bin: &Path,
+    k: &Kamailio,
+    model: &Path,
+    greeting: &Path,
+    max_seconds: u64,
+) -> Res<DaemonProcess> {
+    let dir = tempfile::Builder::new()
+        .prefix("frontdesk-bench-voicemail-")
+        .tempdir()?;
+    let config = DaemonConfig {
+        account: "desk",
+        user: DESK,
+        codec: "pcmu",
+        audio: String::new(),
+        data: &dir.path().join("data"),
+        sections: format!(
+            "[voicemail]\nanswer_after_seconds = 1\nmax_seconds = {max_seconds}\n\
+             greeting = \"{}\"\nmodel = \"{}\"\n",
+            greeting.display(),
+            model.display()
+        ),
+    };
+    let mut daemon = DaemonProcess::spawn(bin, k, dir, &config, Some(DAEMON_LOG))?;
+    daemon.connect().await?;
+    Ok(daemon)
 }
 
-impl Daemon {
-    /// Writes the config (account at `k`, PCMU, the voicemail answering after 1 s with
-    /// `greeting`, transcribing with `model`), starts the daemon and waits until its control
-    /// API answers and the account is registered.
-    async fn start(
-        bin: &Path,
-        k: &Kamailio,
-        model: &Path,
-        greeting: &Path,
-        max_seconds: u64,
-    ) -> Res<Daemon> {
-        let dir = tempfile::Builder::new()
-            .prefix("frontdesk-bench-voicemail-")
-            .tempdir()?;
-        let d = dir.path();
-        let data = d.join("data");
-        let toml = format!(
-            "[sip]\nlisten = \"127.0.0.1:{port}\"\n\
-             [audio]\nbackend = \"file\"\n\
-             [data]\ndir = \"{data}\"\n\
-             [voicemail]\nanswer_after_seconds = 1\nmax_seconds = {max_seconds}\n\
-             greeting = \"{greeting}\"\nmodel = \"{model}\"\n\
-             [[account]]\nname = \"desk\"\nuser = \"{DESK}\"\ndomain = \"{domain}\"\n\
-             registrar = \"{reg}\"\ntransport = \"udp\"\npassword_env = \"{PW_ENV}\"\n\
-             codecs = [\"pcmu\"]\n",
-            port = frontdesk_testbed::free_port()?,
-            data = data.display(),
-            greeting = greeting.display(),
-            model = model.display(),
-            domain = k.domain(),
-            reg = k.addr(),
-        );
-        let config = d.join("frontdesk.toml");
-        std::fs::write(&config, toml)?;
-        let log = d.join("daemon.log");
-        let out = OpenOptions::new().create(true).append(true).open(&log)?;
-        let child = Command::new(bin)
-            .arg("daemon")
-            .arg("--config")
-            .arg(&config)
-            .env(PW_ENV, Kamailio::password_for(DESK))
-            .env("RUST_LOG", DAEMON_LOG)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", bin.display()))?;
-        let mut daemon = Daemon {
-            child: Some(child),
-            log,
-            data: data.clone(),
-            client: None,
-            dir,
-        };
-        let start = Instant::now();
-        let client = loop {
-            daemon.check_alive()?;
-            if let Ok(c) = ControlClient::discover(&data).await {
-                break c;
-            }
-            if start.elapsed() > WAIT {
-                return Err(daemon.failure("no control API within 15 s"));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        loop {
-            daemon.check_alive()?;
-            let status = client.status().await?;
-            if status
-                .accounts
-                .iter()
-                .all(|a| a.state == RegistrationState::Registered)
-            {
-                break;
-            }
-            if start.elapsed() > WAIT {
-                return Err(daemon.failure(&format!("not registered within 15 s: {status:?}")));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+/// When the voicemail started recording: its crash-safety metadata (`*.json` beside the
+/// recording, in a month folder under `<data>/voicemail`) appears as the beep ends.
+async fn recording_started(d: &mut DaemonProcess) -> Res<Instant> {
+    let start = Instant::now();
+    loop {
+        d.check_alive()?;
+        if !files_ending(&d.data().join("voicemail"), ".json").is_empty() {
+            return Ok(Instant::now());
         }
-        daemon.client = Some(client);
-        Ok(daemon)
-    }
-
-    fn api(&self) -> &ControlClient {
-        self.client.as_ref().expect("started")
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().map_or(0, Child::id)
-    }
-
-    /// An error naming `what`, with the end of the daemon's log.
-    fn failure(&self, what: &str) -> Box<dyn std::error::Error> {
-        format!(
-            "frontdesk daemon: {what}\n--- {} ---\n{}",
-            self.log.display(),
-            log_tail(&self.log)
-        )
-        .into()
-    }
-
-    /// An error unless the daemon still runs.
-    fn check_alive(&mut self) -> Res<()> {
-        match self.child.as_mut().map(|c| c.try_wait()) {
-            Some(Ok(None)) => Ok(()),
-            other => Err(self.failure(&format!("not running ({other:?})"))),
+        if start.elapsed() > WAIT * 2 {
+            return Err(d.failure("the voicemail did not start recording within 30 s"));
         }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-
-    /// When the voicemail started recording: its crash-safety metadata (`*.json` beside the
-    /// recording, in a month folder under `<data>/voicemail`) appears as the beep ends.
-    async fn recording_started(&mut self) -> Res<Instant> {
-        let start = Instant::now();
-        loop {
-            self.check_alive()?;
-            if !files_ending(&self.data.join("voicemail"), ".json").is_empty() {
-                return Ok(Instant::now());
-            }
-            if start.elapsed() > WAIT * 2 {
-                return Err(self.failure("the voicemail did not start recording within 30 s"));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// SIGTERM to the group, SIGKILL after 5 s.
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let pgid = child.id() as libc::pid_t;
-        // SAFETY: signals to the process group this program created.
-        unsafe { libc::killpg(pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        // SAFETY: as above.
-        unsafe { libc::killpg(pgid, libc::SIGKILL) };
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.stop();
-        // Like the testbed: FRONTDESK_TESTBED_KEEP=1 keeps config, log and recordings.
-        if std::env::var_os("FRONTDESK_TESTBED_KEEP").is_some() {
-            let dir = std::mem::replace(&mut self.dir, tempfile::TempDir::new().expect("temp dir"));
-            eprintln!("kept {}", dir.keep().display());
-        }
-    }
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// Files under `dir` whose name ends with `suffix`, one folder level down (the month folders).
@@ -384,17 +220,12 @@ async fn frontdesk_message(
     seconds: u64,
     out: &Path,
 ) -> Res<FrontdeskRun> {
-    let mut d = Daemon::start(bin, k, model, greeting, seconds + 60).await?;
+    let mut d = start_daemon(bin, k, model, greeting, seconds + 60).await?;
     // Subscribed before the call: every later event arrives (and is timed on arrival).
     let mut events = d.api().events().await?;
-    let mut o = BaresipOptions::new(CALLER);
-    o.registrar = Some(k.addr());
-    o.codecs = vec!["PCMU".into()];
-    o.play_wav = Some(caller_wav.into());
-    let mut caller = Baresip::start(o).await?;
-    caller.wait_registered(WAIT).await?;
+    let mut caller = registered_phone(phone_options(k, CALLER, "PCMU", caller_wav)).await?;
     caller.dial(&k.aor(DESK)).await?;
-    let recording = d.recording_started().await?;
+    let recording = recording_started(&mut d).await?;
     tokio::time::sleep_until((recording + Duration::from_secs(seconds)).into()).await;
 
     let pid = d.pid();
@@ -459,7 +290,7 @@ async fn frontdesk_message(
     std::fs::write(&wav, d.api().voicemail_audio(id, AudioFormat::Wav).await?)?;
     drop(caller);
     d.stop();
-    let whisper_s = daemon_whisper_ms(&std::fs::read_to_string(&d.log).unwrap_or_default())
+    let whisper_s = daemon_whisper_ms(&std::fs::read_to_string(d.log()).unwrap_or_default())
         .map(|ms| ms / 1000.0);
     Ok(FrontdeskRun {
         whisper_s,
@@ -566,11 +397,6 @@ fn peer_run(cli: &Path, model: &Path, wav: &Path, dir: &Path) -> Res<PeerRun> {
         fallbacks: timing_text(&err, "fallbacks").unwrap_or_default(),
         transcript: text.split_whitespace().collect::<Vec<_>>().join(" "),
     })
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// whisper.cpp as whisper-rs-sys vendors it (the library frontdesk links): its folder,
@@ -719,19 +545,27 @@ fn row(name: &str, fd: f64, peer: f64, decimals: usize) {
     );
 }
 
+/// `figures` (a JSON object) with `transcript` and how much of it is the script's (words heard,
+/// the share from the script), as the report gives them for both transcribers.
+fn with_transcript(mut figures: Value, transcript: &str) -> Value {
+    let check = script_check(SCRIPT, transcript);
+    figures["words_heard"] = json!(check.words);
+    figures["words_from_script"] = json!(check.from_script);
+    figures["transcript"] = json!(transcript);
+    figures
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
 async fn run(args: &Args) -> Res<()> {
-    let (bin, profile) = frontdesk_binary(args.frontdesk.as_deref(), args.debug)?;
+    let subject = Subject::find(args.frontdesk.as_deref(), args.debug)?;
+    let (bin, profile) = (subject.bin.as_path(), &subject.profile);
     let model = model_path(args)?;
     let (cli, cli_name) = whisper_cli(args)?;
-    let fd_version = version_of(&bin);
-    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = cpu_model();
     let lengths: &[u64] = if args.quick { &QUICK_LENGTHS } else { &LENGTHS };
-    let load_start = load_average();
+    let machine = Machine::now();
     eprintln!(
         "benchmarking {} ({profile}) against {cli_name}; messages of {lengths:?} s, model {}",
         bin.display(),
@@ -763,7 +597,7 @@ async fn run(args: &Args) -> Res<()> {
         let load = load_average();
         eprintln!("{seconds} s message: frontdesk daemon (1-min load {load:.2}) ...");
         let fd = frontdesk_message(
-            &bin,
+            bin,
             &k,
             &model,
             &greeting,
@@ -790,20 +624,19 @@ async fn run(args: &Args) -> Res<()> {
     let load_end = load_average();
     drop(k);
     // Like the testbed: FRONTDESK_TESTBED_KEEP=1 keeps the WAVs and whisper-cli's output.
-    if std::env::var_os("FRONTDESK_TESTBED_KEEP").is_some() {
+    if keep_requested() {
         eprintln!("kept {}", scratch.keep().display());
     }
 
     // ---- report ----
     println!();
     println!(
-        "Frontdesk voicemail benchmark: {fd_version} ({profile} build) vs {cli_name}, \
+        "Frontdesk voicemail benchmark: {} ({profile} build) vs {cli_name}, \
          both on {} with {THREADS} threads",
+        subject.version,
         model.file_name().unwrap_or_default().to_string_lossy()
     );
-    println!(
-        "machine: {nproc} CPUs, {cpu}; 1-min load average {load_start:.2} at start, {load_end:.2} at end"
-    );
+    println!("{}", machine.line(load_end));
     println!(
         "a baresip caller speaks espeak-ng speech into the daemon's voicemail (Kamailio, PCMU) and hangs up"
     );
@@ -916,7 +749,7 @@ async fn run(args: &Args) -> Res<()> {
                     "whisper_cli": peer.max_rss_kib,
                     "ratio": ratio(fd.peak_rss_kib as f64, peer.max_rss_kib as f64),
                 },
-                "frontdesk": {
+                "frontdesk": with_transcript(json!({
                     "spoken_s": fd.spoken_s,
                     "recorded_s": fd.recorded_s,
                     "hangup_to_filed_s": fd.to_filed_s,
@@ -924,37 +757,24 @@ async fn run(args: &Args) -> Res<()> {
                     "rss_before_hangup_kib": fd.rss_before_kib,
                     "peak_from_vmhwm": fd.peak_from_hwm,
                     "whisper_in_daemon_s": fd.whisper_s,
-                    "words_heard": script_check(SCRIPT, &fd.transcript).words,
-                    "words_from_script": script_check(SCRIPT, &fd.transcript).from_script,
-                    "transcript": fd.transcript,
-                },
-                "whisper_cli": {
+                }), &fd.transcript),
+                "whisper_cli": with_transcript(json!({
                     "audio_s": peer.audio_s,
                     "wall_s": peer.wall_s,
                     "model_load_s": peer.load_s,
                     "fallbacks": peer.fallbacks,
-                    "words_heard": script_check(SCRIPT, &peer.transcript).words,
-                    "words_from_script": script_check(SCRIPT, &peer.transcript).from_script,
-                    "transcript": peer.transcript,
-                },
+                }), &peer.transcript),
             })
         })
         .collect();
     let line = json!({
         "bench": "frontdesk-voicemail-vs-whisper-cli",
-        "unix_time": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        "frontdesk": {
-            "binary": bin.display().to_string(),
-            "version": fd_version,
-            "profile": profile,
-            "binary_mtime_unix": built_at(&bin),
-        },
+        "unix_time": unix_time(),
+        "frontdesk": subject.json(),
         "whisper_cli": {"binary": cli.display().to_string(), "name": cli_name, "args": peer_args(Path::new("MODEL"), Path::new("WAV"))},
         "model": model.display().to_string(),
         "threads": THREADS,
-        "machine": {"nproc": nproc, "cpu_model": cpu, "loadavg_start": load_start, "loadavg_end": load_end},
+        "machine": machine.json(load_end),
         "messages": messages,
         "same_transcripts": results.iter().all(|(_, fd, peer, ..)| fd.transcript == peer.transcript),
         "target_30s_s": TARGET_30S,
