@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
+use frontdesk_benches::cli::{options, CommandLine};
 use frontdesk_benches::{clock_ticks_per_second, cpu_model, cpu_seconds, parse_stat_ticks};
 use frontdesk_sip::blf::dialog_info::{parse, ExtensionState};
 use frontdesk_sip::blf::view::{Applied, DialogView};
@@ -46,25 +47,15 @@ fn parse_args() -> Res<Option<Args>> {
         window: 64,
         end_to_end_only: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| -> Res<usize> {
-            Ok(it
-                .next()
-                .ok_or(format!("{name} needs a value\n{USAGE}"))?
-                .parse()?)
-        };
+    let mut cl = CommandLine::new(USAGE);
+    while let Some(arg) = cl.next_option() {
         match arg.as_str() {
-            "--bench" => {}
-            "--extensions" => a.extensions = value("--extensions")?,
-            "--rounds" => a.rounds = value("--rounds")?,
-            "--window" => a.window = value("--window")?,
+            "--extensions" => a.extensions = cl.value("--extensions")?,
+            "--rounds" => a.rounds = cl.value("--rounds")?,
+            "--window" => a.window = cl.value("--window")?,
             "--end-to-end" => a.end_to_end_only = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+            "-h" | "--help" => return Ok(cl.help()),
+            other => return Err(cl.unknown(other).into()),
         }
     }
     if a.extensions == 0 || a.rounds == 0 || a.window == 0 {
@@ -74,13 +65,9 @@ fn parse_args() -> Res<Option<Args>> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(Some(a)) => a,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let args = match options(parse_args()) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
     // Warnings (also ezk's, through the log bridge) explain a failed run.
     let _ = tracing_subscriber::fmt()
