@@ -107,31 +107,11 @@ impl From<MessageSummary> for api::InboxEntry {
     }
 }
 
-/// A full message as a list row (for events about one message); `caller_display` is the
-/// number as received and `has_audio` whether a recording was filed.
+/// A full message as a list row (for events about one message): the row the list would show
+/// ([`MessageSummary`]); `has_audio` says a recording was filed.
 impl From<Message> for api::InboxEntry {
     fn from(message: Message) -> Self {
-        let (contact_id, contact_name, contact_confidence) = contact_fields(message.contact);
-        api::InboxEntry {
-            id: message.id.0,
-            kind: message.kind.into(),
-            mailbox: message.mailbox,
-            caller_display: message.caller_number.clone(),
-            caller_number: message.caller_number,
-            caller_name: message.caller_name,
-            contact_id,
-            contact_name,
-            contact_confidence,
-            received_at: message.received_at.as_millis(),
-            duration_ms: message.duration_ms,
-            category: message.category,
-            read: message.read,
-            has_audio: message.audio_path.is_some(),
-            transcription_state: message.transcription_state.into(),
-            preview: message.transcript.as_deref().map(api::preview),
-            email_state: message.email_state.into(),
-            connected_to: message.connected_to,
-        }
+        MessageSummary::from(message).into()
     }
 }
 

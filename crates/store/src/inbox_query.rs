@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::inbox::contact_from_row;
 use crate::{
-    ContactMatch, EmailState, MessageId, MessageKind, Store, StoreError, Timestamp,
+    ContactMatch, EmailState, Message, MessageId, MessageKind, Store, StoreError, Timestamp,
     TranscriptionState,
 };
 
@@ -141,6 +141,32 @@ impl MessageSummary {
             email_state: row.get("email_state")?,
             connected_to: row.get("connected_to")?,
         })
+    }
+}
+
+/// A full message as its list row, exactly as [`crate::Store::inbox`] would read it (for
+/// front ends told about one message).
+impl From<Message> for MessageSummary {
+    fn from(message: Message) -> Self {
+        MessageSummary {
+            id: message.id,
+            kind: message.kind,
+            mailbox: message.mailbox,
+            caller_number: message.caller_number,
+            caller_e164: message.caller_e164,
+            caller_name: message.caller_name,
+            contact: message.contact,
+            received_at: message.received_at,
+            duration_ms: message.duration_ms,
+            category: message.category,
+            read: message.read,
+            has_audio: message.audio_path.is_some(),
+            transcription_state: message.transcription_state,
+            preview: message.transcript.map(shorten),
+            language: message.language,
+            email_state: message.email_state,
+            connected_to: message.connected_to,
+        }
     }
 }
 
