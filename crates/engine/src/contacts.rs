@@ -14,9 +14,7 @@ use frontdesk_api::{
     ContactImportResult, ContactNumber, Event, ImportProblem,
 };
 use frontdesk_contacts::{Contact, Format, Import, PhoneNumber, MAX_FILE_BYTES};
-use frontdesk_store::{
-    ContactId, ContactQuery, NewContact, Store, StoreError, StoredContact, Timestamp, Upserted,
-};
+use frontdesk_store::{ContactId, ContactQuery, NewContact, StoredContact, Timestamp, Upserted};
 use std::io::Read;
 use std::path::Path;
 
@@ -88,7 +86,7 @@ pub(crate) async fn list(
         limit: filter.limit,
         offset: filter.offset.unwrap_or(0),
     };
-    let contacts = with_store(engine, move |s| s.contacts(&query)).await?;
+    let contacts = engine.history.api(move |s| s.contacts(&query)).await?;
     Ok(contacts.into_iter().map(entry).collect())
 }
 
@@ -119,10 +117,10 @@ pub(crate) async fn import(
 
     let _changing = engine.voicemail.sorting.changing.lock().await;
     let store_source = source.clone();
-    let outcomes = with_store(engine, move |s| {
-        s.upsert_contacts(&new, &store_source, Timestamp::now())
-    })
-    .await?;
+    let outcomes = engine
+        .history
+        .api(move |s| s.upsert_contacts(&new, &store_source, Timestamp::now()))
+        .await?;
     let mut result = ContactImportResult {
         source,
         format: match format {
@@ -170,7 +168,10 @@ pub(crate) async fn import(
 /// `Backend::delete_contact`. Inbox entries attributed to the contact keep its name.
 pub(crate) async fn delete(engine: &Engine, id: i64) -> Result<(), ApiError> {
     let _changing = engine.voicemail.sorting.changing.lock().await;
-    with_store(engine, move |s| s.delete_contact(ContactId(id))).await?;
+    engine
+        .history
+        .api(move |s| s.delete_contact(ContactId(id)))
+        .await?;
     rebuild(engine).await
 }
 
@@ -260,35 +261,15 @@ fn read_file(path: &Path) -> Result<Vec<u8>, ApiError> {
 /// Reads every contact from the store and identifies callers from them from now on. Callers
 /// must hold `sorting.changing`.
 async fn rebuild(engine: &Engine) -> Result<(), ApiError> {
-    let mut stored = with_store(engine, |s| s.contacts(&ContactQuery::default())).await?;
+    let mut stored = engine
+        .history
+        .api(|s| s.contacts(&ContactQuery::default()))
+        .await?;
     // The oldest contact wins a shared number, whatever the names.
     stored.sort_by_key(|c| c.id);
     let contacts = stored.into_iter().map(book_contact).collect();
     engine.voicemail.sorting.set_contacts(contacts);
     Ok(())
-}
-
-/// Runs `work` on the store, keeping the kind of a store error (unknown id, bad input).
-async fn with_store<T: Send + 'static>(
-    engine: &Engine,
-    work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    engine
-        .history
-        .run(move |s| Ok(work(s)))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(api_error)
-}
-
-fn api_error(error: StoreError) -> ApiError {
-    match error {
-        StoreError::ContactNotFound(id) => ApiError::not_found(format!(
-            "no contact {id}; `frontdesk ctl contacts` lists them"
-        )),
-        StoreError::InvalidContact(_) => ApiError::bad_request(error.to_string()),
-        other => ApiError::internal(other.to_string()),
-    }
 }
 
 fn new_contact(contact: Contact) -> NewContact {

@@ -1,7 +1,7 @@
 //! The call history on SQLite, kept off the async threads.
 
-use frontdesk_api::{CallDirection, HistoryEntry};
-use frontdesk_store::{CallId, Direction, NewCall, Store, Timestamp};
+use frontdesk_api::{ApiError, CallDirection, HistoryEntry};
+use frontdesk_store::{CallId, Direction, NewCall, Store, StoreError, Timestamp};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -45,6 +45,18 @@ impl History {
         })
         .await
         .map_err(|e| e.to_string())?
+    }
+
+    /// [`History::run`] for the control API: a store error keeps its kind (an unknown voicemail
+    /// or contact is "not found", bad input a "bad request"); anything else is internal.
+    pub(crate) async fn api<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.run(move |s| Ok(work(s)))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(api_error)
     }
 
     /// Records a new call; `None` when the store failed (the call goes on regardless).
@@ -96,5 +108,19 @@ impl History {
                 end_reason: r.end_reason,
             })
             .collect())
+    }
+}
+
+/// A store error as the control API reports it.
+fn api_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::MessageNotFound(id) => crate::inbox::not_found(id.0),
+        StoreError::ContactNotFound(id) => ApiError::not_found(format!(
+            "no contact {id}; `frontdesk ctl contacts` lists them"
+        )),
+        StoreError::InvalidUtcOffset(_)
+        | StoreError::InvalidCategory(_)
+        | StoreError::InvalidContact(_) => ApiError::bad_request(error.to_string()),
+        other => ApiError::internal(other.to_string()),
     }
 }

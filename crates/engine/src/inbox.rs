@@ -10,16 +10,14 @@ use crate::Engine;
 use frontdesk_api::{
     ApiError, Event, ExportedMessage, InboxCounts, InboxEntry, InboxFilter, VoicemailMessage,
 };
-use frontdesk_store::{
-    CountsQuery, InboxQuery, Message, MessageId, MessageSummary, Store, StoreError, Timestamp,
-};
+use frontdesk_store::{CountsQuery, InboxQuery, Message, MessageId, MessageSummary, Timestamp};
 use std::path::{Path, PathBuf};
 
 /// The inbox entry `id` as the API shows it; `None` if it is gone or the store failed (logged).
 ///
 /// For the voicemail code, which emits events with it; front ends use the Backend methods.
 pub(crate) async fn entry(engine: &Engine, id: MessageId) -> Option<InboxEntry> {
-    match with_store(engine, move |s| s.message(id)).await {
+    match engine.history.api(move |s| s.message(id)).await {
         Ok(Some(message)) => Some(entry_from_message(engine, message)),
         Ok(None) => None,
         Err(e) => {
@@ -44,7 +42,7 @@ pub(crate) async fn list(
 ) -> Result<Vec<InboxEntry>, ApiError> {
     // Empty text filters mean "any"; the limit is defaulted and capped (see the From impl).
     let query = InboxQuery::from(filter);
-    let rows = with_store(engine, move |s| s.inbox(&query)).await?;
+    let rows = engine.history.api(move |s| s.inbox(&query)).await?;
     Ok(rows
         .into_iter()
         .map(|row| entry_from_summary(engine, row))
@@ -54,17 +52,19 @@ pub(crate) async fn list(
 /// `Backend::voicemail`.
 pub(crate) async fn message(engine: &Engine, id: i64) -> Result<VoicemailMessage, ApiError> {
     let data_dir = engine.config.data.dir.clone();
-    let (message, audio_on_disk) = with_store(engine, move |s| {
-        Ok(s.message(MessageId(id))?.map(|m| {
-            let on_disk = m
-                .audio_path
-                .as_deref()
-                .is_some_and(|p| data_dir.join(p).is_file());
-            (m, on_disk)
-        }))
-    })
-    .await?
-    .ok_or_else(|| not_found(id))?;
+    let (message, audio_on_disk) = engine
+        .history
+        .api(move |s| {
+            Ok(s.message(MessageId(id))?.map(|m| {
+                let on_disk = m
+                    .audio_path
+                    .as_deref()
+                    .is_some_and(|p| data_dir.join(p).is_file());
+                (m, on_disk)
+            }))
+        })
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let caller_display = engine.display_number(message.account.as_deref(), &message.caller_number);
     Ok(VoicemailMessage {
         caller_display,
@@ -79,12 +79,14 @@ pub(crate) async fn mark_read(
     id: i64,
     read: bool,
 ) -> Result<InboxEntry, ApiError> {
-    let message = with_store(engine, move |s| {
-        s.mark_read(MessageId(id), read)?;
-        s.message(MessageId(id))
-    })
-    .await?
-    .ok_or_else(|| not_found(id))?;
+    let message = engine
+        .history
+        .api(move |s| {
+            s.mark_read(MessageId(id), read)?;
+            s.message(MessageId(id))
+        })
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let entry = entry_from_message(engine, message);
     engine.emit(Event::Voicemail {
         message: entry.clone(),
@@ -96,7 +98,10 @@ pub(crate) async fn mark_read(
 /// unfinished recording had beside it), so a crash in between leaves a stray file, never an
 /// entry without its audio.
 pub(crate) async fn delete(engine: &Engine, id: i64) -> Result<(), ApiError> {
-    let audio = with_store(engine, move |s| s.delete_message(MessageId(id))).await?;
+    let audio = engine
+        .history
+        .api(move |s| s.delete_message(MessageId(id)))
+        .await?;
     engine.emit(Event::VoicemailDeleted { id });
     let Some(relative) = audio else {
         return Ok(());
@@ -115,7 +120,9 @@ pub(crate) async fn delete(engine: &Engine, id: i64) -> Result<(), ApiError> {
 
 /// `Backend::voicemail_audio`: where the recording is, checked to be there.
 pub(crate) async fn audio(engine: &Engine, id: i64) -> Result<PathBuf, ApiError> {
-    let relative = with_store(engine, move |s| s.message(MessageId(id)))
+    let relative = engine
+        .history
+        .api(move |s| s.message(MessageId(id)))
         .await?
         .ok_or_else(|| not_found(id))?
         .audio_path
@@ -193,37 +200,14 @@ pub(crate) async fn counts(
         utc_offset_minutes,
         mailbox,
     };
-    Ok(with_store(engine, move |s| s.counts(&query)).await?.into())
+    Ok(engine.history.api(move |s| s.counts(&query)).await?.into())
 }
 
 /// The answer for an id the inbox does not have.
-fn not_found(id: i64) -> ApiError {
+pub(crate) fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!(
         "no voicemail {id}; `frontdesk ctl inbox` lists them"
     ))
-}
-
-/// Runs `work` on the store, keeping the kind of a store error (unknown id, bad input).
-async fn with_store<T: Send + 'static>(
-    engine: &Engine,
-    work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    engine
-        .history
-        .run(move |s| Ok(work(s)))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(api_error)
-}
-
-fn api_error(error: StoreError) -> ApiError {
-    match error {
-        StoreError::MessageNotFound(id) => not_found(id.0),
-        StoreError::InvalidUtcOffset(_) | StoreError::InvalidCategory(_) => {
-            ApiError::bad_request(error.to_string())
-        }
-        other => ApiError::internal(other.to_string()),
-    }
 }
 
 /// A list row, its number as people read it by the mailbox's dial plan (list rows carry no
