@@ -20,21 +20,21 @@ async fn start(dir: &Path, config: &Path, run: u32) -> Daemon {
 }
 
 /// Writes `text` spoken by espeak-ng (the testbed's voice) as 16-bit mono WAV at `rate` after
-/// `before` seconds of silence, repeated `repeat` more times with the same silence before each;
-/// returns the path and the length of one utterance.
+/// `before` seconds of silence, repeated `repeat` more times with `pause` seconds of silence
+/// before each repetition; returns the path and the length of one utterance.
 fn speak(
     dir: &Path,
     name: &str,
     text: &str,
     rate: u32,
-    before: f64,
+    (before, pause): (f64, f64),
     repeat: u32,
 ) -> (PathBuf, f64) {
     let spoken = Speech {
         rate: Some(rate),
         before,
         after: 0.0,
-        pause: before,
+        pause,
         repeat: Repeat::Times(repeat + 1),
         ..Speech::caller(text)
     }
@@ -69,7 +69,7 @@ async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart
         "greeting",
         "Please leave a message.",
         16000,
-        0.0,
+        (0.0, 0.0),
         0,
     );
     let port = frontdesk_testbed::free_port().unwrap();
@@ -86,16 +86,23 @@ async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart
     .unwrap();
     let mut daemon = start(dir.path(), &config, 1).await;
 
-    // The caller starts speaking a second after the beep and goes on and on. At the codec's
-    // rate: baresip's own resampler would muffle the voice.
-    let (talk, _) = speak(
+    // The caller starts speaking about a second after the beep (the beep is 0.4 s) and goes on
+    // and on, with long pauses (shorter than the 10 s silence limit). The kill comes in the
+    // middle of the first pause, seconds away from either sentence: a kill that cuts a word
+    // leaves Whisper a fragment it may drop with the sentence around it, and how far the
+    // caller's audio runs ahead of the greeting varies by a few hundred milliseconds between
+    // machines. At the codec's rate: baresip's own resampler would muffle the voice.
+    const SPEECH_AFTER_BEEP: f64 = 1.0;
+    const PAUSE: f64 = 6.0;
+    let (talk, utterance_secs) = speak(
         dir.path(),
         "caller",
         "Hello, this is Maria. The repair is urgent.",
         8000,
-        greeting_secs + 1.4,
+        (greeting_secs + 0.4 + SPEECH_AFTER_BEEP, PAUSE),
         20,
     );
+    let kill_after = Duration::from_secs_f64(SPEECH_AFTER_BEEP + utterance_secs + PAUSE / 2.0);
     let mut options = BaresipOptions::new("caller");
     options.codecs = vec!["PCMU".into()];
     options.play_wav = Some(talk);
@@ -121,7 +128,7 @@ async fn a_message_cut_off_by_sigkill_is_filed_and_transcribed_after_the_restart
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let recording_started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    tokio::time::sleep(kill_after).await;
     daemon.child.start_kill().unwrap();
     let recorded = recording_started.elapsed().as_secs_f64();
     daemon.child.wait().await.unwrap();
