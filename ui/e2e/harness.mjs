@@ -1,7 +1,7 @@
 // Processes for the browser E2E test: the real daemon, sipp phones and headless Chromium.
 // Every process started here is tracked and killed by `stopAll`, also when a test fails.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 import { tmpdir } from "node:os";
@@ -50,10 +50,28 @@ export async function stopAll() {
 // Last resort if the test runner itself dies: never leave a daemon or phone behind.
 process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
-/** A port that is free for both TCP and UDP on 127.0.0.1 (SIP listens on both). */
-export async function freePort() {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise((resolve, reject) => {
+/** Ports this process has handed out: never handed out twice, even once closed again. */
+const given = new Set();
+
+/** Whether `port` can be bound on 127.0.0.1 right now with `kind` ("tcp" or "udp4"). */
+function canBind(kind, port) {
+  return new Promise((resolve) => {
+    const socket = kind === "tcp" ? createServer() : createSocket(kind);
+    socket.once("error", () => resolve(false));
+    const bound = () => socket.close(() => resolve(true));
+    if (kind === "tcp") socket.listen(port, "127.0.0.1", bound);
+    else socket.bind(port, "127.0.0.1", bound);
+  });
+}
+
+/**
+ * The first of `count` consecutive ports that are free for both TCP and UDP on 127.0.0.1
+ * (SIP listens on both; RTP takes a pair, sipp's media four) and that this process has not
+ * handed out before.
+ */
+export async function freePort(count = 1) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await new Promise((resolve, reject) => {
       const server = createServer();
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => {
@@ -61,14 +79,17 @@ export async function freePort() {
         server.close(() => resolve(port));
       });
     });
-    const udpFree = await new Promise((resolve) => {
-      const socket = createSocket("udp4");
-      socket.once("error", () => resolve(false));
-      socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+    if (first + count > 65536) continue;
+    let free = true;
+    for (let port = first; free && port < first + count; port++) {
+      free = !given.has(port) && (await canBind("udp4", port)) && (await canBind("tcp", port));
+    }
+    if (free) {
+      for (let port = first; port < first + count; port++) given.add(port);
+      return first;
+    }
   }
-  throw new Error("no free port on 127.0.0.1 for both TCP and UDP");
+  throw new Error(`no ${count} free consecutive ports on 127.0.0.1 for both TCP and UDP`);
 }
 
 /** A mono 16-bit PCM WAV with a sine tone: the daemon's "microphone". */
@@ -166,17 +187,28 @@ export async function startDaemon(uiDir, accounts = "", env = {}) {
 
 /**
  * Starts sipp with a built-in scenario (`uac`, `uas`; "" when `extra` has `-sf FILE`) for
- * one call on its own ports (SIP, media and its UDP control port, so parallel runs never
- * collide). `extra` goes last.
+ * one call on its own ports (SIP, four media ports and its UDP control port, so parallel runs
+ * never collide). `extra` goes last. A free port can be taken by another process before sipp
+ * binds it; sipp then exits at once saying so, and it is started again on other ports.
  */
 export async function startSipp(scenario, extra = []) {
-  const [port, media, control] = [await freePort(), await freePort(), await freePort()];
-  const dir = mkdtempSync(join(tmpdir(), "frontdesk-sipp-"));
-  const args = [...(scenario ? ["-sn", scenario] : []), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-mp", String(media)];
-  args.push("-cp", String(control), "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error");
-  args.push("-trace_err", "-error_file", join(dir, "errors.log"), ...extra);
-  const child = start("sipp", args, { cwd: dir });
-  return { child, port, dir };
+  for (let attempt = 1; ; attempt++) {
+    const [port, media, control] = [await freePort(), await freePort(4), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), "frontdesk-sipp-"));
+    const errors = join(dir, "errors.log");
+    const args = [...(scenario ? ["-sn", scenario] : []), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-mp", String(media)];
+    args.push("-cp", String(control), "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error");
+    args.push("-trace_err", "-error_file", errors, ...extra);
+    const child = start("sipp", args, { cwd: dir });
+    // sipp binds all its sockets before its first message.
+    const early = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve(null), 500))]);
+    const said = () => child.output + (existsSync(errors) ? readFileSync(errors, "utf8") : "");
+    if (early && attempt < 5 && /Unable to bind|Address already in use/.test(said())) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    return { child, port, dir };
+  }
 }
 
 /**

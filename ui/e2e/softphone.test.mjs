@@ -49,6 +49,13 @@ after(async () => {
 const callRow = () => page.locator("#calls [data-call-id]");
 const newestHistory = () => page.locator("#history [data-history-id]").first();
 
+/** Waits for the incoming-call prompt; without one, fails with what sipp and the daemon said. */
+async function promptFor(sipp) {
+  await page.waitForSelector("#incoming:not([hidden])").catch((error) => {
+    throw new Error(`${error.message}\nsipp:\n${sipp.child.output.slice(-2000)}\ndaemon:\n${daemon.child.output.slice(-3000)}`);
+  });
+}
+
 /** Fails with sipp's own output when it did not finish its scenario cleanly. */
 async function sippSucceeded(sipp) {
   const { code } = await Promise.race([
@@ -103,7 +110,7 @@ describe("web UI against the real daemon", { timeout: 180000 }, () => {
   test("an incoming call is answered from the prompt and ends in the history", async () => {
     // sipp calls, waits 4 s after our 200 OK, then hangs up.
     const sipp = await startSipp("uac", ["-s", "200", "-d", "4000", `127.0.0.1:${daemon.sipPort}`]);
-    await page.waitForSelector("#incoming:not([hidden])");
+    await promptFor(sipp);
     assert.match(await page.textContent("#incoming"), /sipp/, "the prompt names the caller");
     await page.waitForSelector('#calls [data-call-id][data-state="incoming"]');
     await page.screenshot({ path: join(SHOTS, "screenshot-incoming.png") });
@@ -124,7 +131,7 @@ describe("web UI against the real daemon", { timeout: 180000 }, () => {
   test("a ringing call is refused as busy from the prompt", async () => {
     const scenario = join(UI_DIR, "e2e", "caller-refused.xml");
     const sipp = await startSipp("", ["-sf", scenario, `127.0.0.1:${daemon.sipPort}`]);
-    await page.waitForSelector("#incoming:not([hidden])");
+    await promptFor(sipp);
     await page.click("#incoming-busy");
     await page.waitForSelector("#incoming", { state: "hidden" });
     await waitFor("the history row of the refused call", async () =>
