@@ -1,5 +1,7 @@
 //! Call control against real phones (baresip) through Kamailio: hold with music both ways,
-//! mute, and blind transfers by keypad code (`##` number `#`), checked by who hears whom.
+//! mute, and blind transfers by keypad code (`##` number `#`), checked by who hears whom; and
+//! against sipp callers that misbehave on purpose (a REFER refused as pending, a hold answered
+//! late or never).
 
 mod support;
 
@@ -597,4 +599,84 @@ async fn a_refer_answered_request_pending_is_sent_again() {
     let ended = fd.wait_state(&call.id, CallState::Ended).await;
     assert_eq!(ended.end_reason.as_deref(), Some("transferred"));
     caller.wait(WAIT).await.unwrap().assert_success();
+}
+
+/// A caller's phone that never answers our hold re-INVITE does not keep the receptionist on
+/// the line: hanging up meanwhile sends the BYE at once, and the call stays off hold.
+#[tokio::test]
+async fn hanging_up_does_not_wait_for_a_hold_the_far_end_never_answers() {
+    let mut fd = Frontdesk::start(Setup::default()).await;
+    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
+    let caller = frontdesk_testbed::Sipp::spawn(
+        include_str!("scenarios/caller_never_answers_hold.xml"),
+        &[&us],
+    )
+    .unwrap();
+    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine.answer(Some(call.id.clone())).await.unwrap();
+    fd.wait_state(&call.id, CallState::Active).await;
+
+    fd.engine
+        .act(Some(call.id.clone()), CallAction::Hold)
+        .await
+        .unwrap();
+    // The re-INVITE goes unanswered (its transaction would give up after 32 s).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let live = fd.engine.calls().await.unwrap();
+    let waiting = live.iter().find(|c| c.id == call.id).expect("still live");
+    assert!(!waiting.on_hold, "not held before the far end agreed");
+
+    let hung_up = Instant::now();
+    fd.engine
+        .act(Some(call.id.clone()), CallAction::Hangup)
+        .await
+        .unwrap();
+    let ended = fd.wait_state(&call.id, CallState::Ended).await;
+    assert_eq!(ended.end_reason.as_deref(), Some("local_hangup"));
+    assert!(
+        hung_up.elapsed() < Duration::from_secs(5),
+        "the hang-up waited {:?} for the re-INVITE",
+        hung_up.elapsed()
+    );
+    caller.wait(WAIT).await.unwrap().assert_success();
+}
+
+/// A caller's phone that answers our hold late, after crossing it with a re-INVITE of its
+/// own: the crossing one is refused with 491 Request Pending, the call goes on meanwhile, and
+/// a resume the receptionist asked for before the answer follows once the hold is through.
+#[tokio::test]
+async fn a_resume_asked_while_the_hold_is_unanswered_follows_it() {
+    let mut fd = Frontdesk::start(Setup::default()).await;
+    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
+    let caller =
+        frontdesk_testbed::Sipp::spawn(include_str!("scenarios/caller_crosses_hold.xml"), &[&us])
+            .unwrap();
+    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine.answer(Some(call.id.clone())).await.unwrap();
+    fd.wait_state(&call.id, CallState::Active).await;
+
+    fd.engine
+        .act(Some(call.id.clone()), CallAction::Hold)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    fd.engine
+        .act(Some(call.id.clone()), CallAction::Resume)
+        .await
+        .unwrap();
+    // The caller's phone answers the hold 2 s after it came, then takes the resume: the
+    // scenario fails unless the resume re-INVITE offers sendrecv.
+    let outcome = caller.wait(WAIT);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let live = fd.engine.calls().await.unwrap();
+    let now = live.iter().find(|c| c.id == call.id).expect("still live");
+    assert_eq!(now.state, CallState::Active);
+    assert!(!now.on_hold, "the last wish wins: resumed");
+    fd.engine
+        .act(Some(call.id.clone()), CallAction::Hangup)
+        .await
+        .unwrap();
+    outcome.await.unwrap().assert_success();
+    let ended = fd.wait_state(&call.id, CallState::Ended).await;
+    assert_eq!(ended.end_reason.as_deref(), Some("local_hangup"));
 }

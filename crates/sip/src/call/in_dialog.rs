@@ -148,8 +148,8 @@ const REINVITE_WAIT: Duration = Duration::from_secs(32);
 /// Sends a re-INVITE offering `direction` (sendonly to hold, sendrecv to resume) and returns
 /// the media parameters of the answer, once acknowledged. A 491 (both sides re-INVITEd at
 /// once) is retried after the pause RFC 3261 14.1 asks of the dialog's owner.
-pub async fn reinvite(
-    session: &InviteSession,
+pub(super) async fn reinvite(
+    session: &DialogRef,
     local_sdp: &mut LocalSdp,
     direction: Direction,
 ) -> Result<MediaParams, InDialogError> {
@@ -166,7 +166,7 @@ pub async fn reinvite(
 }
 
 async fn reinvite_once(
-    session: &InviteSession,
+    session: &DialogRef,
     local_sdp: &mut LocalSdp,
     direction: Direction,
 ) -> Result<MediaParams, InDialogError> {
@@ -194,7 +194,7 @@ async fn reinvite_once(
             _ => return Err(refused(&response)),
         }
     };
-    let mut ack = ack_for(session, &answer)
+    let mut ack = ack_for(&session.dialog, &answer)
         .await
         .map_err(|e| InDialogError::Transport(e.to_string()))?;
     if let Err(e) = session.endpoint.send_outgoing_request(&mut ack).await {
@@ -220,13 +220,11 @@ async fn reinvite_once(
 /// INVITE's, so the next request would skip a number; peers that insist on consecutive
 /// CSeqs (ezk's own dialog layer does) then hold that request forever. Give the number back.
 pub(super) async fn ack_for(
-    session: &InviteSession,
+    dialog: &Dialog,
     answer: &TsxResponse,
 ) -> Result<ezk_sip_core::transport::OutgoingRequest, ezk_sip_core::Error> {
-    let ack =
-        ezk_sip_ua::invite::create_ack(&session.dialog, answer.base_headers.cseq.cseq).await?;
-    session
-        .dialog
+    let ack = ezk_sip_ua::invite::create_ack(dialog, answer.base_headers.cseq.cseq).await?;
+    dialog
         .local_cseq
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     Ok(ack)
@@ -235,8 +233,8 @@ pub(super) async fn ack_for(
 /// How long the far end may take to accept a REFER.
 const REFER_WAIT: Duration = Duration::from_secs(16);
 
-/// What a non-INVITE request inside a call needs, detached from the session so the request
-/// can run in its own task: hanging up must never wait for a slow INFO or NOTIFY.
+/// What a request inside a call needs, detached from the session so the request can run in
+/// its own task: hanging up must never wait for a slow re-INVITE, INFO or NOTIFY.
 #[derive(Clone)]
 pub(super) struct DialogRef {
     endpoint: Endpoint,

@@ -233,7 +233,7 @@ fn cancel_for(
 
 /// A 200 arrived although we cancelled: acknowledge it and hang up at once.
 async fn hang_up_crossed(mut session: InviteSession, answer: TsxResponse) {
-    if let Ok(mut ack) = ack_for(&session, &answer).await {
+    if let Ok(mut ack) = ack_for(&session.dialog, &answer).await {
         let _ = session.endpoint.send_outgoing_request(&mut ack).await;
     }
     let _ = session.terminate().await;
@@ -365,7 +365,7 @@ async fn establish(
     setup: CallSetup,
 ) {
     let mut session = session;
-    let ack = ack_for(&session, &answer).await;
+    let ack = ack_for(&session.dialog, &answer).await;
     let mut ack = match ack {
         Ok(ack) => ack,
         Err(e) => {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use ezk_sip_types::header::typed::ContentType;
 use ezk_sip_types::StatusCode;
 use ezk_sip_ua::invite::session::{InviteSession, InviteSessionEvent};
-use frontdesk_media::{Direction, MediaEvent, MediaSession, Outgoing};
+use frontdesk_media::{Direction, MediaEvent, MediaParams, MediaSession, Outgoing};
 use tokio::sync::mpsc;
 
 /// `Content-Type: application/sdp`.
@@ -48,6 +48,8 @@ pub(super) async fn run(
         events,
         setup,
         held: false,
+        hold_wanted: false,
+        hold_asked: None,
         remote_held: false,
         refer_sent: false,
         refer_received: false,
@@ -67,8 +69,13 @@ struct Established {
     local_sdp: LocalSdp,
     events: EventSink,
     setup: CallSetup,
-    /// We hold the far end.
+    /// We hold the far end (it agreed).
     held: bool,
+    /// What the user last asked for: hold (`true`) or resume.
+    hold_wanted: bool,
+    /// The hold state our re-INVITE under way offers; while it runs, the call goes on (a
+    /// hang-up is never kept waiting for the far end's answer).
+    hold_asked: Option<bool>,
     /// The far end holds us.
     remote_held: bool,
     /// A REFER of ours is under way: NOTIFYs report its progress.
@@ -88,6 +95,12 @@ const FINAL_NOTIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(2)
 enum Internal {
     /// The far end answered our REFER.
     ReferAnswered(Result<(), in_dialog::InDialogError>),
+    /// Our re-INVITE asking for `hold` is over: the SDP state and media of the answer, or why
+    /// not.
+    HoldAnswered {
+        hold: bool,
+        result: Result<(LocalSdp, MediaParams), in_dialog::InDialogError>,
+    },
 }
 
 /// What ends the loop: the reason the call is over.
@@ -146,8 +159,8 @@ impl Established {
                 return Outcome::Break(EndReason::LocalHangup);
             }
             Some(CallCommand::Dtmf(digit)) => self.send_dtmf(digit).await,
-            Some(CallCommand::Hold) => self.set_hold(true).await,
-            Some(CallCommand::Resume) => self.set_hold(false).await,
+            Some(CallCommand::Hold) => self.want_hold(true),
+            Some(CallCommand::Resume) => self.want_hold(false),
             Some(CallCommand::Mute(muted)) => {
                 if !self.held {
                     self.media.set_outgoing(if muted {
@@ -232,19 +245,48 @@ impl Established {
     }
 
     /// Holds or resumes the far end with a re-INVITE; the state changes only once the far end
-    /// agreed, so a refused hold leaves the call as it was.
-    async fn set_hold(&mut self, hold: bool) {
-        if self.held == hold {
-            self.emit_hold();
-            return;
+    /// agreed, so a refused hold leaves the call as it was. While one re-INVITE runs, a second
+    /// wish waits for it: the last one wins.
+    fn want_hold(&mut self, hold: bool) {
+        self.hold_wanted = hold;
+        if self.hold_asked.is_none() {
+            if self.held == hold {
+                self.emit_hold();
+            } else {
+                self.ask_hold(hold);
+            }
         }
+    }
+
+    /// Sends the re-INVITE for `hold` in its own task; [`Internal::HoldAnswered`] reports back.
+    fn ask_hold(&mut self, hold: bool) {
+        self.hold_asked = Some(hold);
         let direction = if hold {
             Direction::SendOnly
         } else {
             Direction::SendRecv
         };
-        match in_dialog::reinvite(&self.session, &mut self.local_sdp, direction).await {
-            Ok(params) => {
+        let dialog = DialogRef::of(&self.session);
+        let mut local_sdp = self.local_sdp.clone();
+        let done = self.internal.clone();
+        tokio::spawn(async move {
+            let result = in_dialog::reinvite(&dialog, &mut local_sdp, direction)
+                .await
+                .map(|params| (local_sdp, params));
+            let _ = done.send(Internal::HoldAnswered { hold, result });
+        });
+    }
+
+    /// The far end's answer to our hold or resume.
+    fn on_hold_answered(
+        &mut self,
+        hold: bool,
+        result: Result<(LocalSdp, MediaParams), in_dialog::InDialogError>,
+    ) {
+        self.hold_asked = None;
+        match result {
+            Ok((local_sdp, params)) => {
+                self.local_sdp = local_sdp;
                 self.remote_held =
                     matches!(params.direction, Direction::RecvOnly | Direction::Inactive) && !hold;
                 self.media.update(params);
@@ -255,13 +297,18 @@ impl Established {
                         (None, true) => Outgoing::Silence,
                         (_, false) => Outgoing::Microphone,
                     });
-                self.emit_hold();
             }
             Err(e) => {
                 let what = if hold { "hold" } else { "resume" };
                 self.notice(format!("could not {what} the call: {e}"));
-                self.emit_hold();
+                // A refused wish is not tried again on its own.
+                self.hold_wanted = self.held;
             }
+        }
+        if self.hold_wanted != self.held {
+            self.ask_hold(self.hold_wanted);
+        } else {
+            self.emit_hold();
         }
     }
 
@@ -293,6 +340,18 @@ impl Established {
             Ok(InviteSessionEvent::RefreshNeeded) => {
                 if let Err(e) = self.session.refresh().await {
                     tracing::warn!("session refresh failed: {e}");
+                }
+            }
+            Ok(InviteSessionEvent::ReInviteReceived(reinvite)) if self.hold_asked.is_some() => {
+                // Both sides re-INVITE at once: ours goes on, the far end tries again later
+                // (RFC 3261 14.2).
+                let response = self.session.dialog.create_response(
+                    &reinvite.invite,
+                    StatusCode::REQUEST_PENDING,
+                    None,
+                );
+                if let Ok(response) = response {
+                    let _ = reinvite.transaction.respond_failure(response).await;
                 }
             }
             Ok(InviteSessionEvent::ReInviteReceived(reinvite)) => {
@@ -339,6 +398,7 @@ impl Established {
             Internal::ReferAnswered(Ok(())) => {
                 self.emit(CallEvent::Transfer(TransferProgress::Accepted))
             }
+            Internal::HoldAnswered { hold, result } => self.on_hold_answered(hold, result),
             Internal::ReferAnswered(Err(e)) => {
                 self.refer_sent = false;
                 self.emit(CallEvent::Transfer(TransferProgress::Refused {
