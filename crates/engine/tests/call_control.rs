@@ -572,20 +572,23 @@ async fn a_blind_transfer_to_a_busy_colleague_gives_the_caller_back() {
     caller.wait_event(CallEvent::Closed, WAIT).await.unwrap();
 }
 
+/// A Frontdesk on its own and a sipp caller playing `scenario` against it, the call answered.
+async fn answered_sipp_caller(scenario: &str) -> (Frontdesk, frontdesk_testbed::Sipp, CallInfo) {
+    let mut fd = Frontdesk::start(Setup::default()).await;
+    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
+    let caller = frontdesk_testbed::Sipp::spawn(scenario, &[&us]).unwrap();
+    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
+    fd.engine.answer(Some(call.id.clone())).await.unwrap();
+    fd.wait_state(&call.id, CallState::Active).await;
+    (fd, caller, call)
+}
+
 /// A caller's phone that is still settling after our hold re-INVITE answers the REFER with
 /// 491 Request Pending (liblinphone does): the REFER goes again, and the transfer completes.
 #[tokio::test]
 async fn a_refer_answered_request_pending_is_sent_again() {
-    let mut fd = Frontdesk::start(Setup::default()).await;
-    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
-    let caller = frontdesk_testbed::Sipp::spawn(
-        include_str!("scenarios/transferee_491_then_202.xml"),
-        &[&us],
-    )
-    .unwrap();
-    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
-    fd.engine.answer(Some(call.id.clone())).await.unwrap();
-    fd.wait_state(&call.id, CallState::Active).await;
+    let (mut fd, caller, call) =
+        answered_sipp_caller(include_str!("scenarios/transferee_491_then_202.xml")).await;
     fd.engine
         .transfer(
             Some(call.id.clone()),
@@ -605,16 +608,8 @@ async fn a_refer_answered_request_pending_is_sent_again() {
 /// the line: hanging up meanwhile sends the BYE at once, and the call stays off hold.
 #[tokio::test]
 async fn hanging_up_does_not_wait_for_a_hold_the_far_end_never_answers() {
-    let mut fd = Frontdesk::start(Setup::default()).await;
-    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
-    let caller = frontdesk_testbed::Sipp::spawn(
-        include_str!("scenarios/caller_never_answers_hold.xml"),
-        &[&us],
-    )
-    .unwrap();
-    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
-    fd.engine.answer(Some(call.id.clone())).await.unwrap();
-    fd.wait_state(&call.id, CallState::Active).await;
+    let (mut fd, caller, call) =
+        answered_sipp_caller(include_str!("scenarios/caller_never_answers_hold.xml")).await;
 
     fd.engine
         .act(Some(call.id.clone()), CallAction::Hold)
@@ -646,14 +641,8 @@ async fn hanging_up_does_not_wait_for_a_hold_the_far_end_never_answers() {
 /// a resume the receptionist asked for before the answer follows once the hold is through.
 #[tokio::test]
 async fn a_resume_asked_while_the_hold_is_unanswered_follows_it() {
-    let mut fd = Frontdesk::start(Setup::default()).await;
-    let us = format!("127.0.0.1:{}", fd.engine.sip_listen_addr().port());
-    let caller =
-        frontdesk_testbed::Sipp::spawn(include_str!("scenarios/caller_crosses_hold.xml"), &[&us])
-            .unwrap();
-    let call = fd.wait_call(|c| c.state == CallState::Incoming).await;
-    fd.engine.answer(Some(call.id.clone())).await.unwrap();
-    fd.wait_state(&call.id, CallState::Active).await;
+    let (mut fd, caller, call) =
+        answered_sipp_caller(include_str!("scenarios/caller_crosses_hold.xml")).await;
 
     fd.engine
         .act(Some(call.id.clone()), CallAction::Hold)
