@@ -22,6 +22,7 @@ pub mod baresip;
 mod error;
 pub mod kamailio;
 pub mod linphone;
+pub mod mutate;
 pub mod netns;
 mod ports;
 mod process;
