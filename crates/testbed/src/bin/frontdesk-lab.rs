@@ -13,6 +13,7 @@
 //! {"do":"dial","phone":"voice","target":"sip:101@127.0.0.1:5060"}   (a sip: URI is dialled as it is)
 //! {"do":"answer","phone":"caller","call":2}          (call: linphonec's id; omitted: the one ringing)
 //! {"do":"hangup","phone":"b103"}
+//! {"do":"keys","phone":"voice","keys":"1"}          (RFC 4733 from baresip, 250 ms apart)
 //! {"do":"wait","phone":"caller","event":"Incoming","call":2,"timeout_ms":10000}
 //!                                                   -> {"ok":{"event":"Incoming","call":2,"detail":"","peer":"…"}}
 //! ```
@@ -124,9 +125,10 @@ impl Lab {
             "dial" => self.dial(request).await,
             "answer" => self.answer(request).await,
             "hangup" => self.hangup(request).await,
+            "keys" => self.keys(request).await,
             "wait" => self.wait(request).await,
             other => Err(format!(
-                "unknown request {other:?}: kamailio, baresip, linphone, dial, answer, hangup or wait"
+                "unknown request {other:?}: kamailio, baresip, linphone, dial, answer, hangup, keys or wait"
             )),
         }
     }
@@ -283,6 +285,25 @@ impl Lab {
         }
         .map(|()| json!({}))
         .map_err(|e| e.to_string())
+    }
+
+    /// Presses `keys` on a baresip phone in its call: RFC 4733 events, a quarter second apart.
+    async fn keys(&mut self, request: &Value) -> Result<Value, String> {
+        let keys = text(request, "keys")?.to_owned();
+        if let Some(bad) = keys.chars().find(|c| !"0123456789*#ABCD".contains(*c)) {
+            return Err(format!("\"keys\": {bad:?} is no phone key: {request}"));
+        }
+        let Phone::Baresip(phone) = self.phone(request)? else {
+            return Err(format!("keys: only baresip phones press keys: {request}"));
+        };
+        for key in keys.chars() {
+            phone
+                .command("sndcode", &key.to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(json!({}))
     }
 
     /// Waits for a baresip event (`Incoming`, `Ringing`, `Established`, `Closed` or a raw
