@@ -2,7 +2,8 @@
 //! loopback sockets. The backend is a small in-test contact book that records what reached
 //! it; the engine's own import is tested end to end in the root package (tests/contacts.rs).
 
-use async_trait::async_trait;
+mod common;
+
 use frontdesk_api::*;
 use frontdesk_control::{serve, ControlClient};
 use std::sync::{Arc, Mutex};
@@ -36,32 +37,7 @@ fn maria(id: i64) -> ContactEntry {
     }
 }
 
-#[async_trait]
-impl Backend for Book {
-    async fn status(&self) -> Result<Status, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn dial(&self, _: DialRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn act(&self, _: Option<String>, _: CallAction) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn transfer(&self, _: Option<String>, _: TransferRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn history(&self, _: usize) -> Result<Vec<HistoryEntry>, ApiError> {
-        Ok(Vec::new())
-    }
+backend_without_calls!(Book {
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
@@ -96,41 +72,16 @@ impl Backend for Book {
         }
         Ok(())
     }
-}
+});
 
 /// A backend without a contact book: the trait's default answers.
 struct NoBook(broadcast::Sender<Event>);
 
-#[async_trait]
-impl Backend for NoBook {
-    async fn status(&self) -> Result<Status, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn dial(&self, _: DialRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn act(&self, _: Option<String>, _: CallAction) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn transfer(&self, _: Option<String>, _: TransferRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn history(&self, _: usize) -> Result<Vec<HistoryEntry>, ApiError> {
-        Ok(Vec::new())
-    }
+backend_without_calls!(NoBook {
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.0.subscribe()
     }
-}
+});
 
 #[tokio::test]
 async fn contacts_are_listed_imported_and_deleted_through_the_api() {

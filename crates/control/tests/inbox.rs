@@ -2,7 +2,8 @@
 //! loopback sockets. The backend is a small in-test inbox that records what reached it; the
 //! recording it serves is a real Ogg Opus file made by the voicemail recorder.
 
-use async_trait::async_trait;
+mod common;
+
 use frontdesk_api::*;
 use frontdesk_control::{files, serve, AudioFormat, ControlClient, ControlServer};
 use std::path::{Path, PathBuf};
@@ -85,32 +86,7 @@ impl Inbox {
     }
 }
 
-#[async_trait]
-impl Backend for Inbox {
-    async fn status(&self) -> Result<Status, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn dial(&self, _: DialRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn act(&self, _: Option<String>, _: CallAction) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn transfer(&self, _: Option<String>, _: TransferRequest) -> Result<CallInfo, ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn keys(&self, _: String, _: Option<String>) -> Result<(), ApiError> {
-        Err(ApiError::internal("not in this test"))
-    }
-    async fn lamps(&self) -> Result<Vec<Lamp>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn calls(&self) -> Result<Vec<CallInfo>, ApiError> {
-        Ok(Vec::new())
-    }
-    async fn history(&self, _: usize) -> Result<Vec<HistoryEntry>, ApiError> {
-        Ok(Vec::new())
-    }
+backend_without_calls!(Inbox {
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
@@ -228,7 +204,7 @@ impl Backend for Inbox {
             unread_messages: 1,
         })
     }
-}
+});
 
 /// A real recording: a 440 Hz tone through the voicemail's Ogg Opus recorder.
 fn record_tone(path: &Path) -> Vec<u8> {
