@@ -26,8 +26,13 @@ struct LiveCall {
     handle: CallHandle,
     /// The SIP dialog once answered, for `Replaces`.
     dialog: Option<DialogId>,
+    /// The early dialogs of a call we place, while it rings: a colleague's pickup replaces
+    /// one of them.
+    early_dialogs: Vec<DialogId>,
     /// See [`Party::progress_to`].
     progress_to: Option<u64>,
+    /// See [`Party::pickable_while_ringing`].
+    pickable_while_ringing: bool,
     /// The SIP Call-ID, to tie the call to its history row and voicemail message.
     sip_call_id: String,
 }
@@ -42,6 +47,10 @@ pub(crate) struct Party {
     pub(crate) sip_call_id: String,
     /// The call that asked for this one by REFER; it is told how this one goes.
     pub(crate) progress_to: Option<u64>,
+    /// A call the user places (on their own devices, for nobody else): while it rings, a
+    /// colleague may pick it up (`Replaces` on its early dialog). Not the voicemail's
+    /// forwards, whose caller waits for exactly that call, nor calls a transfer asked for.
+    pub(crate) pickable_while_ringing: bool,
 }
 
 impl Calls {
@@ -106,22 +115,37 @@ impl Calls {
     fn set_dialog(&self, number: u64, dialog: DialogId) {
         if let Some(call) = self.live.lock().expect("calls lock").get_mut(&number) {
             call.dialog = Some(dialog);
+            call.early_dialogs.clear();
         }
     }
 
-    /// The answered call a `Replaces` header names, or the status to refuse it with:
-    /// 481 when no dialog matches (or only one we did not create is still ringing), 486 when
+    fn add_early_dialog(&self, number: u64, dialog: DialogId) {
+        if let Some(call) = self.live.lock().expect("calls lock").get_mut(&number) {
+            if call.pickable_while_ringing {
+                call.early_dialogs.push(dialog);
+            }
+        }
+    }
+
+    /// The call a `Replaces` header names — an answered call, or one we place that still
+    /// rings (a colleague picks it up) — or the status to refuse it with: 481 when no dialog
+    /// matches (an incoming call still ringing here is not ours to give away), 486 when
     /// `early-only` asks for a call that is already answered (RFC 3891 3).
     pub(crate) fn replaced_by(&self, replaces: &Replaces) -> Result<CallHandle, u16> {
         let live = self.live.lock().expect("calls lock");
-        let call = live
+        if let Some(answered) = live
             .values()
             .find(|c| c.dialog.as_ref().is_some_and(|d| replaces.matches(d)))
-            .ok_or(481u16)?;
-        if replaces.early_only {
-            return Err(486);
+        {
+            return match replaces.early_only {
+                true => Err(486),
+                false => Ok(answered.handle.clone()),
+            };
         }
-        Ok(call.handle.clone())
+        live.values()
+            .find(|c| c.early_dialogs.iter().any(|d| replaces.matches(d)))
+            .map(|ringing| ringing.handle.clone())
+            .ok_or(481)
     }
 
     fn progress_to(&self, number: u64) -> Option<u64> {
@@ -230,7 +254,9 @@ pub(crate) async fn track(
             info: info.clone(),
             handle,
             dialog: None,
+            early_dialogs: Vec::new(),
             progress_to: party.progress_to,
+            pickable_while_ringing: party.pickable_while_ringing,
             sip_call_id: party.sip_call_id.clone(),
         },
     );
@@ -297,6 +323,10 @@ async fn pump(engine: &Arc<Engine>, number: u64, row: Option<CallId>, event: Cal
         CallEvent::Ringing => engine
             .calls
             .update(number, |c| c.state = CallState::Ringing),
+        CallEvent::EarlyDialog(dialog) => {
+            engine.calls.add_early_dialog(number, dialog);
+            None
+        }
         CallEvent::Answered { codec, dialog } => {
             engine.history.answered(row, now).await;
             engine.calls.set_dialog(number, dialog);

@@ -75,6 +75,7 @@ impl Engine {
             remote_name: None,
             sip_call_id: String::new(),
             progress_to: extras.progress_to,
+            pickable_while_ringing: extras.progress_to.is_none() && extras.audio.is_none(),
         };
         let mut setup = self.call_setup(number, origin.codecs, origin.dtmf);
         if let Some(audio) = extras.audio {

@@ -119,6 +119,7 @@ async fn route(engine: &Arc<Engine>, invite: IncomingInvite) {
         remote_name: invite.caller_name(),
         sip_call_id: invite.call_id(),
         progress_to: None,
+        pickable_while_ringing: false,
     };
     let setup = engine.call_setup(number, codecs, dtmf);
     let mut new_call = None;

@@ -12,7 +12,7 @@ use frontdesk_testbed::{
     LinphoneEventKind as Ev, LinphoneOptions,
 };
 use std::time::{Duration, Instant};
-use support::{Frontdesk, Setup, WAIT};
+use support::{tone, Frontdesk, Setup, WAIT};
 
 const CALLER_HZ: f64 = 1000.0;
 
@@ -175,4 +175,92 @@ async fn star_eight_and_the_extension_picks_up_the_call_ringing_there() {
 #[tokio::test]
 async fn star_eight_alone_picks_up_any_ringing_call() {
     pick_up_with("*8").await;
+}
+
+/// We call 103, whose desk rings; colleague 104 (a second Frontdesk watching 103) picks the
+/// call up with `*8103`. Its INVITE with `Replaces;early-only` names our ringing call: we take
+/// the new call at once, cancel ours to 103 (its desk stops ringing), and talk to 104.
+#[tokio::test]
+async fn a_colleague_picks_up_a_call_we_placed_while_it_rings() {
+    const OURS_HZ: f64 = 1500.0;
+    const COLLEAGUE_HZ: f64 = 700.0;
+    let k = Kamailio::start(KamailioOptions {
+        presence: true,
+        ..KamailioOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut fd = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        codecs: &["pcmu"],
+        play: Some(tone(dir.path(), OURS_HZ)),
+        ..Setup::default()
+    })
+    .await;
+    let mut desk = colleague(&k, "103", false).await;
+    let mut picker = Frontdesk::start(Setup {
+        kamailio: Some(&k),
+        user: "104",
+        codecs: &["pcmu"],
+        play: Some(tone(dir.path(), COLLEAGUE_HZ)),
+        account_extra: "blf = [\"103\"]",
+        ..Setup::default()
+    })
+    .await;
+    fd.wait_account(RegistrationState::Registered).await;
+    picker.wait_account(RegistrationState::Registered).await;
+    lamp(&picker, "103", LampState::Idle, WAIT).await;
+
+    let ours = fd
+        .engine
+        .dial(DialRequest {
+            target: "103".into(),
+            account: None,
+        })
+        .await
+        .unwrap();
+    desk.wait_event(CallEvent::Incoming, WAIT).await.unwrap();
+    lamp(&picker, "103", LampState::Ringing, WAIT).await;
+
+    let picked = picker
+        .engine
+        .dial(DialRequest {
+            target: "*8103".into(),
+            account: None,
+        })
+        .await
+        .unwrap();
+    picker.wait_state(&picked.id, CallState::Active).await;
+    desk.wait_event(CallEvent::Closed, WAIT).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    let replacing = loop {
+        let calls = fd.engine.calls().await.unwrap();
+        if let [only] = calls.as_slice() {
+            if only.id != ours.id && only.state == CallState::Active {
+                break only.clone();
+            }
+        }
+        assert!(Instant::now() < deadline, "not replaced: {calls:#?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(replacing.remote_number, "104", "{replacing:#?}");
+    let history = fd.engine.history(10).await.unwrap();
+    let placed = history
+        .iter()
+        .find(|h| h.remote_number == "103")
+        .expect("our call to 103 in the history");
+    assert_eq!(
+        placed.end_reason.as_deref(),
+        Some("cancelled"),
+        "{placed:#?}"
+    );
+    assert_eq!(placed.answered_at, None);
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    picker.engine.hangup(Some(picked.id.clone())).await.unwrap();
+    fd.wait_call(|c| c.id == replacing.id && c.state == CallState::Ended)
+        .await;
+    assert_contains_tone(picker.recording(&picked.id), OURS_HZ);
+    assert_contains_tone(fd.recording(&replacing.id), COLLEAGUE_HZ);
 }

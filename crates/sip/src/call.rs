@@ -86,6 +86,9 @@ pub enum CallCommand {
 pub enum CallEvent {
     /// The far end is ringing (180/183).
     Ringing,
+    /// Our INVITE has an early dialog (a provisional answer with a tag): an INVITE with
+    /// `Replaces` may take it over, as a colleague's directed pickup does (RFC 3891 3).
+    EarlyDialog(DialogId),
     /// The call is answered and media flows with this codec.
     Answered {
         /// The negotiated codec.

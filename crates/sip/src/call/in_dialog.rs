@@ -46,6 +46,17 @@ impl DialogId {
         }
     }
 
+    /// The early dialog a provisional response to our INVITE creates: our From tag, its To
+    /// tag. `None` without a To tag (no dialog then).
+    pub fn of_early(response: &TsxResponse) -> Option<Self> {
+        let headers = &response.base_headers;
+        Some(Self {
+            call_id: headers.call_id.0.to_string(),
+            local_tag: headers.from.tag.as_ref()?.to_string(),
+            remote_tag: headers.to.tag.as_ref()?.to_string(),
+        })
+    }
+
     /// The `Replaces` value that makes the far end of this dialog replace it: the tags are
     /// named from the receiver's point of view, so its tag (our remote) is the `to-tag`.
     pub fn replaces_for_remote(&self) -> String {

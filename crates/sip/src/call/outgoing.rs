@@ -122,6 +122,9 @@ async fn run(
             }
             Step::Initiator(Ok(Response::Early(early, response, _))) => {
                 progress.provisional(&response, &local_sdp, &mut media, &setup, &events);
+                if let Some(dialog) = DialogId::of_early(&response) {
+                    emit(&events, CallEvent::EarlyDialog(dialog));
+                }
                 earlies.push(early);
             }
             Step::Initiator(Ok(Response::Failure(response))) => {
