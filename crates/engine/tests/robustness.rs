@@ -44,6 +44,22 @@ async fn still_answers(to: SocketAddr) {
     );
 }
 
+/// An INVITE (From tag `tag`) whose SDP is nonsense gets 488 Not Acceptable Here.
+async fn refuses_nonsense_sdp(to: SocketAddr, tag: &str) {
+    let bad_sdp = request_udp(
+        to,
+        &invite(to, "101", tag, "this is not sdp"),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bad_sdp.as_deref().and_then(status_code),
+        Some(488),
+        "{bad_sdp:?}"
+    );
+}
+
 #[tokio::test]
 async fn malformed_sip_and_sdp_get_errors_and_the_engine_keeps_working() {
     let fd = Frontdesk::start(Setup::default()).await;
@@ -75,18 +91,7 @@ async fn malformed_sip_and_sdp_get_errors_and_the_engine_keeps_working() {
         "{no_tag:?}"
     );
     // An INVITE whose SDP is nonsense is refused with 488.
-    let bad_sdp = request_udp(
-        to,
-        &invite(to, "101", "t2", "this is not sdp"),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        bad_sdp.as_deref().and_then(status_code),
-        Some(488),
-        "{bad_sdp:?}"
-    );
+    refuses_nonsense_sdp(to, "t2").await;
     still_answers(to).await;
     assert_eq!(fd.engine.calls().await.unwrap().len(), 0);
 }
@@ -227,17 +232,6 @@ async fn mutated_sip_never_takes_the_engine_down() {
     still_answers(to).await;
 
     // The call path still works: a real INVITE with nonsense SDP gets its 488.
-    let bad_sdp = request_udp(
-        to,
-        &invite(to, "101", "after-mutations", "this is not sdp"),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        bad_sdp.as_deref().and_then(status_code),
-        Some(488),
-        "{bad_sdp:?}"
-    );
+    refuses_nonsense_sdp(to, "after-mutations").await;
     assert!(fd.engine.calls().await.is_ok(), "the engine still answers");
 }
